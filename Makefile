@@ -1,0 +1,65 @@
+# ferry: `make demo` and `make test` do all set-up (venv, Rust, Java, Python builds) on a fresh
+# machine with Rust, Python 3.11 and a JDK; `make help` lists every target.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+CARGO ?= cargo
+# No JAVA_HOME on this kind of machine: derive it from javac (two folders up).
+JAVA_HOME ?= $(shell dirname "$$(dirname "$$(readlink -f "$$(command -v javac)")")")
+export JAVA_HOME
+JAVAC := $(JAVA_HOME)/bin/javac
+JAR := $(JAVA_HOME)/bin/jar
+RELEASE := target/release
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.ready: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.ready ## create .venv with the build and test tools
+
+native: ## build the native engine (libferry_jni.so) and the ferry CLI, release
+	$(CARGO) build --release -p ferry-jni -p ferry-cli
+
+jar: native ## build ferry.jar (Java glue plus the native engine)
+	rm -rf build/classes && mkdir -p build/classes/ferry/native/linux-x86_64
+	$(JAVAC) --release 8 -Xlint:-options -d build/classes $$(find java/src -name '*.java')
+	cp $(RELEASE)/libferry_jni.so build/classes/ferry/native/linux-x86_64/
+	$(JAR) cf build/ferry.jar -C build/classes .
+
+python: venv jar ## build the Python package into .venv (extension, ferry.jar, CLI)
+	cp build/ferry.jar python/ferry/ferry.jar
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release -q
+	install -m 755 $(RELEASE)/ferry $(VENV)/bin/ferry
+
+build: python ## everything: .venv with ferry importable, .venv/bin/ferry, build/ferry.jar
+
+test: build ## run every test (Rust, Java, Python)
+	$(CARGO) test --workspace
+	$(VPY) -m pytest tests
+
+demo: build ## start a ferry gateway and use it from Python (the quickstart)
+	$(VPY) examples/quickstart.py
+
+lint: venv ## cargo fmt/clippy and ruff
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests bench
+	$(VENV)/bin/ruff format --check python tests bench
+
+bench: build ## run the benchmarks and write BENCHMARKS.md
+	$(VPY) bench/run.py
+
+clean: ## remove build outputs
+	rm -rf build target $(VENV) python/ferry/ferry.jar
+
+.PHONY: help venv native jar python build test demo lint bench clean
