@@ -1,0 +1,20 @@
+//! ferry's engine: the JVM driven from Rust through JNI.
+//!
+//! It holds the registry of Java objects lent to clients, knows classes and resolves overloads
+//! (with a cache per class, name and argument types), converts values both ways and runs every
+//! command of Py4J's protocol. It has no socket in it: the server and the embedded mode hand it
+//! decoded commands and get back what to answer.
+
+mod classes;
+mod convert;
+mod engine;
+mod error;
+mod help;
+pub mod jni_raw;
+mod known;
+mod registry;
+mod resolve;
+mod views;
+
+pub use engine::{Engine, Outcome, Runtime, runtime};
+pub use registry::Registry;

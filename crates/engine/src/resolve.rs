@@ -1,0 +1,355 @@
+//! Overload resolution, in two phases as the Java language does.
+//!
+//! Phase one is Py4J's: candidates are the methods of the class, of its superclasses and of the
+//! interfaces each of them implements directly (any visibility, kept when `trySetAccessible`
+//! succeeds), with the right arity; each argument has a cost (section 5.3 of the reference) and
+//! the cheapest candidate wins, the first zero-cost one at once. Whenever Py4J's cheapest
+//! candidate is unique, ferry picks the same one.
+//!
+//! Phase two runs only when no candidate passes phase one, and accepts what Py4J wrongly
+//! rejects: a Python int where a `double` or `float` is declared, varargs, and public methods of
+//! every public supertype (Py4J misses those declared in an interface's super-interfaces).
+//!
+//! Results are cached per class, name and argument classes.
+
+use std::sync::Arc;
+
+use crate::classes::{ClassInfo, Cx, MethodInfo};
+use crate::jni_raw::{JResult, JType};
+
+/// The class of one argument as the resolver sees it: `None` for null.
+pub type ArgClass = Option<Arc<ClassInfo>>;
+
+/// Cache key: method name and the identity of each argument's class.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallKey {
+    name: Box<str>,
+    args: Box<[usize]>,
+}
+
+impl CallKey {
+    /// The key of a call.
+    pub fn new(name: &str, args: &[ArgClass]) -> CallKey {
+        CallKey {
+            name: name.into(),
+            args: args
+                .iter()
+                .map(|a| a.as_ref().map_or(0, |c| Arc::as_ptr(c) as usize))
+                .collect(),
+        }
+    }
+}
+
+/// How one argument is turned into the parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conv {
+    /// As it is (boxed to its own wrapper if the parameter is a reference type).
+    Same,
+    /// A whole number widened to `long`.
+    ToLong,
+    /// An `int` narrowed to `short`.
+    ToShort,
+    /// An `int` narrowed to `byte`.
+    ToByte,
+    /// A `double` narrowed to `float`.
+    ToFloat,
+    /// A whole number to `double` (phase two).
+    ToDouble,
+    /// The first character of a string.
+    ToChar,
+}
+
+/// The outcome of resolution: the method and how to convert each argument.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The method or constructor.
+    pub method: Arc<MethodInfo>,
+    /// One conversion per fixed parameter.
+    pub convs: Vec<Conv>,
+    /// For a varargs call: the conversions of the trailing arguments packed into the array.
+    pub varargs: Option<Vec<Conv>>,
+    /// The total cost (for tests and diagnostics).
+    pub cost: u64,
+}
+
+const MAX_DISTANCE: u64 = 100_000_000;
+
+fn rank(t: JType) -> i64 {
+    match t {
+        JType::Byte => 0,
+        JType::Short => 1,
+        JType::Int => 2,
+        JType::Long => 3,
+        _ => -1,
+    }
+}
+
+/// Py4J's cost of passing an argument of class `arg` to a parameter of class `param`.
+pub fn arg_cost(cx: &Cx, param: &Arc<ClassInfo>, arg: &ArgClass) -> Option<(u64, Conv)> {
+    let Some(arg) = arg else {
+        if param.is_primitive() {
+            return None;
+        }
+        // Py4J: |MAX_DISTANCE - distance(Object <- param)|; an interface has no path to Object.
+        let object = cx.class_by_name("java.lang.Object").ok()?;
+        return Some(match object.distance_from(param) {
+            Some(d) => (MAX_DISTANCE - u64::from(d), Conv::Same),
+            None => (MAX_DISTANCE + 1, Conv::Same),
+        });
+    };
+    if !param.is_primitive()
+        && cx
+            .env
+            .is_assignable_from(arg.class.local(), param.class.local())
+    {
+        return Some((u64::from(param.distance_from(arg).unwrap_or(0)), Conv::Same));
+    }
+    if let (Some(p), Some(a)) = (param.numeric(), arg.numeric()) {
+        return numeric_cost(p, a);
+    }
+    if param.is_character() {
+        if arg.is_character() {
+            return Some((0, Conv::Same));
+        }
+        if arg.is_char_sequence {
+            return Some((1, Conv::ToChar));
+        }
+        return None;
+    }
+    if param.is_boolean() && arg.is_boolean() {
+        return Some((0, Conv::Same));
+    }
+    None
+}
+
+fn numeric_cost(p: JType, a: JType) -> Option<(u64, Conv)> {
+    use JType::*;
+    let diff = |p: JType, a: JType| (rank(p) - rank(a)).max(0) as u64;
+    match (p, a) {
+        (Long, Long) => Some((0, Conv::Same)),
+        (Long, Byte | Short | Int) => Some((diff(p, a), Conv::ToLong)),
+        (Int, Int | Short | Byte) => Some((diff(p, a), Conv::Same)),
+        (Short, Short | Byte) => Some((diff(p, a), Conv::Same)),
+        (Short, Int) => Some((1, Conv::ToShort)),
+        (Byte, Byte) => Some((0, Conv::Same)),
+        (Byte, Int) => Some((2, Conv::ToByte)),
+        (Double, Double) => Some((0, Conv::Same)),
+        (Double, Float) => Some((1, Conv::Same)),
+        (Float, Float) => Some((0, Conv::Same)),
+        (Float, Double) => Some((1, Conv::ToFloat)),
+        _ => None,
+    }
+}
+
+/// Phase two's extra conversions: a whole number to a floating-point parameter.
+fn widened_cost(cx: &Cx, param: &Arc<ClassInfo>, arg: &ArgClass) -> Option<(u64, Conv)> {
+    if let Some(found) = arg_cost(cx, param, arg) {
+        return Some(found);
+    }
+    let a = arg.as_ref()?.numeric()?;
+    let p = param.numeric()?;
+    match (p, a) {
+        (JType::Double, JType::Byte | JType::Short | JType::Int | JType::Long) => {
+            Some((10, Conv::ToDouble))
+        }
+        (JType::Float, JType::Byte | JType::Short | JType::Int | JType::Long) => {
+            Some((11, Conv::ToFloat))
+        }
+        _ => None,
+    }
+}
+
+fn cost_of(
+    cx: &Cx,
+    params: &[Arc<ClassInfo>],
+    args: &[ArgClass],
+    cost_fn: fn(&Cx, &Arc<ClassInfo>, &ArgClass) -> Option<(u64, Conv)>,
+) -> Option<(u64, Vec<Conv>)> {
+    let mut total = 0;
+    let mut convs = Vec::with_capacity(params.len());
+    for (p, a) in params.iter().zip(args) {
+        let (c, conv) = cost_fn(cx, p, a)?;
+        total += c;
+        convs.push(conv);
+    }
+    Some((total, convs))
+}
+
+/// Py4J's candidate methods named `name` with `arity` parameters, in Py4J's order.
+fn py4j_candidates(
+    cx: &Cx,
+    class: &Arc<ClassInfo>,
+    name: &str,
+    arity: Option<usize>,
+) -> JResult<Vec<Arc<MethodInfo>>> {
+    let mut out = Vec::new();
+    let mut c = Some(class.clone());
+    while let Some(cls) = c {
+        let mut push = |methods: Vec<Arc<MethodInfo>>| {
+            for m in methods {
+                if arity.is_none_or(|n| m.params.len() == n) {
+                    out.push(m);
+                }
+            }
+        };
+        push(cls.declared_named(cx, name)?);
+        for i in &cls.interfaces {
+            push(i.declared_named(cx, name)?);
+        }
+        c = cls.superclass.clone();
+    }
+    Ok(out
+        .into_iter()
+        .filter(|m| m.accessible(cx.env, cx.known))
+        .collect())
+}
+
+/// Phase two's candidates: Py4J's, plus the public methods of every supertype, and every arity
+/// (for varargs).
+fn wide_candidates(cx: &Cx, class: &Arc<ClassInfo>, name: &str) -> JResult<Vec<Arc<MethodInfo>>> {
+    let mut out = py4j_candidates(cx, class, name, None)?;
+    let mut seen: Vec<*const ClassInfo> = Vec::new();
+    let mut stack = vec![class.clone()];
+    while let Some(cls) = stack.pop() {
+        if seen.contains(&Arc::as_ptr(&cls)) {
+            continue;
+        }
+        seen.push(Arc::as_ptr(&cls));
+        for m in cls.declared_named(cx, name)? {
+            if m.is_public
+                && !out.iter().any(|o| Arc::ptr_eq(o, &m))
+                && m.accessible(cx.env, cx.known)
+            {
+                out.push(m);
+            }
+        }
+        stack.extend(cls.interfaces.iter().cloned());
+        if let Some(s) = &cls.superclass {
+            stack.push(s.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Picks the cheapest candidate; the first zero-cost one wins at once, ties go to the first.
+fn pick(
+    cx: &Cx,
+    candidates: &[Arc<MethodInfo>],
+    args: &[ArgClass],
+    cost_fn: fn(&Cx, &Arc<ClassInfo>, &ArgClass) -> Option<(u64, Conv)>,
+) -> Option<Resolved> {
+    let mut best: Option<Resolved> = None;
+    for m in candidates {
+        if m.params.len() != args.len() {
+            continue;
+        }
+        let Some((cost, convs)) = cost_of(cx, &m.params, args, cost_fn) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Resolved {
+                method: m.clone(),
+                convs,
+                varargs: None,
+                cost,
+            });
+            if cost == 0 {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// Varargs: the fixed parameters, then every trailing argument against the array's component.
+fn pick_varargs(cx: &Cx, candidates: &[Arc<MethodInfo>], args: &[ArgClass]) -> Option<Resolved> {
+    let mut best: Option<Resolved> = None;
+    for m in candidates.iter().filter(|m| m.is_varargs) {
+        let fixed = m.params.len() - 1;
+        if args.len() < fixed {
+            continue;
+        }
+        let component = m.params[fixed].component.clone()?;
+        let Some((mut cost, convs)) = cost_of(cx, &m.params[..fixed], &args[..fixed], widened_cost)
+        else {
+            continue;
+        };
+        let mut tail = Vec::new();
+        let mut ok = true;
+        for a in &args[fixed..] {
+            match widened_cost(cx, &component, a) {
+                Some((c, conv)) => {
+                    cost += c;
+                    tail.push(conv);
+                }
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        // Packing costs more than any direct match, so a real array argument wins.
+        cost += 1000;
+        if ok && best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Resolved {
+                method: m.clone(),
+                convs,
+                varargs: Some(tail),
+                cost,
+            });
+        }
+    }
+    best
+}
+
+/// Resolves a method call on `class` (cached).
+pub fn resolve_method(
+    cx: &Cx,
+    class: &Arc<ClassInfo>,
+    name: &str,
+    args: &[ArgClass],
+) -> JResult<Option<Arc<Resolved>>> {
+    let key = CallKey::new(name, args);
+    if let Some(r) = class.dispatch.read().get(&key) {
+        return Ok(Some(r.clone()));
+    }
+    let phase_one = py4j_candidates(cx, class, name, Some(args.len()))?;
+    let mut found = pick(cx, &phase_one, args, arg_cost);
+    if found.is_none() {
+        let wide = wide_candidates(cx, class, name)?;
+        found = pick(cx, &wide, args, widened_cost).or_else(|| pick_varargs(cx, &wide, args));
+    }
+    Ok(found.map(|r| {
+        let r = Arc::new(r);
+        class.dispatch.write().insert(key, r.clone());
+        r
+    }))
+}
+
+/// Resolves a constructor of `class` (cached under the name `<init>`).
+pub fn resolve_constructor(
+    cx: &Cx,
+    class: &Arc<ClassInfo>,
+    args: &[ArgClass],
+) -> JResult<Option<Arc<Resolved>>> {
+    let key = CallKey::new("<init>", args);
+    if let Some(r) = class.dispatch.read().get(&key) {
+        return Ok(Some(r.clone()));
+    }
+    let all = class.constructors(cx)?;
+    let accessible: Vec<_> = all
+        .iter()
+        .filter(|m| m.accessible(cx.env, cx.known))
+        .cloned()
+        .collect();
+    let mut found = pick(cx, &accessible, args, arg_cost);
+    if found.is_none() {
+        found = pick(cx, &accessible, args, widened_cost)
+            .or_else(|| pick_varargs(cx, &accessible, args));
+    }
+    Ok(found.map(|r| {
+        let r = Arc::new(r);
+        class.dispatch.write().insert(key, r.clone());
+        r
+    }))
+}

@@ -1,0 +1,188 @@
+//! The native methods of ferry.jar's Java classes, and their registration.
+//!
+//! Every entry point catches panics and turns errors into Java exceptions: nothing unwinds into
+//! the JVM.
+
+use std::ffi::c_void;
+use std::net::IpAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ferry_engine::Engine;
+use ferry_engine::jni_raw::{Env, JResult, JniError, Local, NativeMethod};
+use jni::sys::{JNIEnv, jint, jlong, jobject};
+
+use crate::server::{Server, ServerConfig};
+
+/// Runs a native method's body; a panic or an error becomes a Java exception and `default` is
+/// returned.
+fn guard<T>(raw: *mut JNIEnv, default: T, body: impl FnOnce(&Env) -> Result<T, String>) -> T {
+    // SAFETY: the JVM passes the current thread's valid JNIEnv to native methods.
+    let env = unsafe { Env::from_raw(raw) };
+    let result = catch_unwind(AssertUnwindSafe(|| body(&env)));
+    let message = match result {
+        Ok(Ok(v)) => return v,
+        Ok(Err(m)) => m,
+        Err(_) => "internal error in ferry's native engine (a bug: please report it)".to_owned(),
+    };
+    if !env.exception_pending()
+        && let Ok(cls) = env.find_class(c"java/lang/RuntimeException")
+    {
+        env.throw_new(cls, &message);
+    }
+    default
+}
+
+fn jni_message(env: &Env, e: JniError) -> String {
+    match e {
+        JniError::Thrown(t) => {
+            // Rethrow the Java exception itself.
+            env.throw(t);
+            "a Java exception was thrown".into()
+        }
+        JniError::Failed(m) => m.into(),
+    }
+}
+
+fn opt_string(env: &Env, s: jobject) -> Result<Option<String>, String> {
+    let l = Local::from_raw(s);
+    if l.is_null() {
+        Ok(None)
+    } else {
+        env.string(l).map(Some).map_err(|e| jni_message(env, e))
+    }
+}
+
+fn server_of(handle: jlong) -> Option<&'static Server> {
+    if handle == 0 {
+        return None;
+    }
+    // SAFETY: handles are made by native_start from Box::into_raw and never freed, so the
+    // pointer stays valid for the life of the process.
+    Some(unsafe { &*(handle as *const Server) })
+}
+
+extern "system" fn native_ping(_env: *mut JNIEnv, _cls: jobject) -> jint {
+    1
+}
+
+#[allow(clippy::too_many_arguments)]
+extern "system" fn native_start(
+    raw: *mut JNIEnv,
+    _cls: jobject,
+    this: jobject,
+    entry_point: jobject,
+    address: jobject,
+    port: jint,
+    unix_path: jobject,
+    auth_token: jobject,
+    _connect_timeout: jint,
+    read_timeout: jint,
+) -> jlong {
+    guard(raw, 0, |env| {
+        let address: IpAddr = opt_string(env, address)?
+            .unwrap_or_else(|| "127.0.0.1".into())
+            .parse()
+            .map_err(|e| format!("bad address: {e}"))?;
+        let port = u16::try_from(port).map_err(|_| format!("bad port {port}"))?;
+        let config = ServerConfig {
+            address,
+            port,
+            unix_path: opt_string(env, unix_path)?.map(PathBuf::from),
+            auth_token: opt_string(env, auth_token)?,
+            read_timeout: (read_timeout > 0).then(|| Duration::from_millis(read_timeout as u64)),
+        };
+        let engine = Engine::new(env, Local::from_raw(entry_point), Local::from_raw(this))
+            .map_err(|e| jni_message(env, e))?;
+        let server = Server::start(env, engine, config)
+            .map_err(|e| format!("ferry gateway cannot listen on {address}:{port}: {e}"))?;
+        Ok(Box::into_raw(Box::new(server)) as jlong)
+    })
+}
+
+extern "system" fn native_await(raw: *mut JNIEnv, _cls: jobject, handle: jlong) {
+    guard(raw, (), |_env| {
+        if let Some(s) = server_of(handle) {
+            s.wait();
+        }
+        Ok(())
+    })
+}
+
+extern "system" fn native_shutdown(raw: *mut JNIEnv, _cls: jobject, handle: jlong) {
+    guard(raw, (), |_env| {
+        if let Some(s) = server_of(handle) {
+            s.shutdown();
+        }
+        Ok(())
+    })
+}
+
+extern "system" fn native_listening_port(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jint {
+    guard(raw, -1, |_env| {
+        Ok(server_of(handle).map_or(-1, |s| i32::from(s.port())))
+    })
+}
+
+extern "system" fn native_bindings(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jobject {
+    guard(raw, std::ptr::null_mut(), |env| {
+        let Some(s) = server_of(handle) else {
+            return Err("the gateway server is not started".into());
+        };
+        s.engine()
+            .bindings_map(env)
+            .map(|l| l.raw())
+            .map_err(|e| jni_message(env, e))
+    })
+}
+
+/// Registers the native methods of ferry's Java classes. The classes must be visible to the
+/// current native frame's class loader.
+pub fn register_natives(env: &Env) -> JResult<()> {
+    env.with_frame(8, |env| -> JResult<()> {
+        let native = env.find_class(c"ferry/Native")?;
+        env.register_natives(
+            native,
+            &[NativeMethod {
+                name: c"ping",
+                sig: c"()I",
+                fn_ptr: native_ping as *mut c_void,
+            }],
+        )?;
+        let server = env.find_class(c"ferry/GatewayServer")?;
+        env.register_natives(
+            server,
+            &[
+                NativeMethod {
+                    name: c"nativeStart",
+                    sig: c"(Lferry/GatewayServer;Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;II)J",
+                    fn_ptr: native_start as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"nativeAwait",
+                    sig: c"(J)V",
+                    fn_ptr: native_await as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"nativeShutdown",
+                    sig: c"(J)V",
+                    fn_ptr: native_shutdown as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"nativeListeningPort",
+                    sig: c"(J)I",
+                    fn_ptr: native_listening_port as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"nativeBindings",
+                    sig: c"(J)Ljava/util/Map;",
+                    fn_ptr: native_bindings as *mut c_void,
+                },
+            ],
+        )?;
+        // The runtime caches ferry's classes: make it now, while they are visible.
+        ferry_engine::runtime(env)?;
+        Ok(())
+    })?
+}

@@ -1,0 +1,429 @@
+//! The gateway server: listeners, one JVM-attached thread per connection, authentication.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, TcpListener};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use ferry_engine::jni_raw::{Env, Global};
+use ferry_engine::{Engine, Outcome};
+use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
+use ferry_protocol::{Command, Reply};
+use parking_lot::{Condvar, Mutex};
+
+use crate::transport::{Conn, Listener};
+
+/// Largest message accepted before a connection has authenticated.
+const PRE_AUTH_LIMIT: usize = 64 * 1024;
+
+/// How a server listens and who it lets in.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// TCP address to bind.
+    pub address: IpAddr,
+    /// TCP port (0 picks a free one).
+    pub port: u16,
+    /// Also listen on a Unix socket at this path.
+    pub unix_path: Option<PathBuf>,
+    /// The token clients must send first (`A`), if any.
+    pub auth_token: Option<String>,
+    /// Close a connection idle for this long.
+    pub read_timeout: Option<Duration>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            address: IpAddr::from([127, 0, 0, 1]),
+            port: 25333,
+            unix_path: None,
+            auth_token: None,
+            read_timeout: None,
+        }
+    }
+}
+
+/// A live connection, as the server tracks it for cancel and shutdown.
+struct ConnHandle {
+    conn: Conn,
+    peer_ip: Option<IpAddr>,
+    peer_port: Option<u16>,
+    java_thread: Option<Global>,
+}
+
+struct Inner {
+    engine: Engine,
+    config: ServerConfig,
+    listeners: Vec<Listener>,
+    port: u16,
+    stopped: AtomicBool,
+    done: Mutex<bool>,
+    done_cv: Condvar,
+    conns: Mutex<HashMap<u64, ConnHandle>>,
+    next_conn: AtomicU64,
+    /// The context class loader of the thread that started the server, given to every
+    /// connection thread so application classes resolve as they do for the application.
+    loader: Option<Global>,
+}
+
+/// A running gateway server.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+impl Server {
+    /// Binds and starts serving in background threads. `env` is the starting thread's.
+    pub fn start(env: &Env, engine: Engine, config: ServerConfig) -> io::Result<Server> {
+        let tcp = TcpListener::bind((config.address, config.port))?;
+        let port = tcp.local_addr()?.port();
+        let mut listeners = vec![Listener::Tcp(tcp)];
+        if let Some(path) = &config.unix_path {
+            listeners.push(Listener::bind_unix(path)?);
+        }
+        let known = &engine.runtime().known;
+        let loader = env
+            .with_frame(4, |env| {
+                let t = known.current_thread(env).ok()?;
+                let l = known.context_loader(env, t).ok()?;
+                (!l.is_null()).then(|| env.new_global(l).ok()).flatten()
+            })
+            .ok()
+            .flatten();
+        let server = Server {
+            inner: Arc::new(Inner {
+                engine,
+                config,
+                listeners,
+                port,
+                stopped: AtomicBool::new(false),
+                done: Mutex::new(false),
+                done_cv: Condvar::new(),
+                conns: Mutex::new(HashMap::new()),
+                next_conn: AtomicU64::new(0),
+                loader,
+            }),
+        };
+        for i in 0..server.inner.listeners.len() {
+            let s = server.clone();
+            std::thread::Builder::new()
+                .name(format!("ferry-accept-{i}"))
+                .spawn(move || s.accept_loop(i))?;
+        }
+        Ok(server)
+    }
+
+    /// The TCP port listened on.
+    pub fn port(&self) -> u16 {
+        self.inner.port
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Whether the server has shut down.
+    pub fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Stops listening, closes every connection and releases every held object. Idempotent.
+    pub fn shutdown(&self) {
+        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for l in &self.inner.listeners {
+            l.wake();
+        }
+        if let Some(path) = &self.inner.config.unix_path {
+            let _ = std::fs::remove_file(path);
+        }
+        let conns: Vec<ConnHandle> = self.inner.conns.lock().drain().map(|(_, c)| c).collect();
+        for c in &conns {
+            c.conn.shutdown();
+        }
+        drop(conns);
+        self.inner.engine.clear();
+        *self.inner.done.lock() = true;
+        self.inner.done_cv.notify_all();
+    }
+
+    /// Blocks until the server has shut down.
+    pub fn wait(&self) {
+        let mut done = self.inner.done.lock();
+        while !*done {
+            self.inner.done_cv.wait(&mut done);
+        }
+    }
+
+    /// Blocks until the server has shut down or `timeout` passed; whether it has.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let mut done = self.inner.done.lock();
+        if !*done {
+            self.inner.done_cv.wait_for(&mut done, timeout);
+        }
+        *done
+    }
+
+    fn accept_loop(&self, index: usize) {
+        let listener = &self.inner.listeners[index];
+        loop {
+            let conn = listener.accept();
+            if self.is_stopped() {
+                return;
+            }
+            match conn {
+                Ok(conn) => {
+                    let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+                    let s = self.clone();
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("ferry-conn-{id}"))
+                        .spawn(move || s.serve(id, conn));
+                    if spawned.is_err() {
+                        // Out of threads: the connection is dropped (closed) and others go on.
+                        continue;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    // EMFILE and the like: back off instead of spinning.
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+
+    fn serve(&self, id: u64, conn: Conn) {
+        let Some(env) = Env::attach_named(&format!("ferry-conn-{id}")) else {
+            return;
+        };
+        let known = &self.inner.engine.runtime().known;
+        let java_thread = env
+            .with_frame(4, |env| -> Option<Global> {
+                let t = known.current_thread(env).ok()?;
+                if let Some(l) = &self.inner.loader {
+                    let _ = known.set_context_loader(env, t, l.local());
+                }
+                env.new_global(t).ok()
+            })
+            .ok()
+            .flatten();
+        if let Ok(clone) = conn.try_clone() {
+            let peer = conn.peer();
+            self.inner.conns.lock().insert(
+                id,
+                ConnHandle {
+                    conn: clone,
+                    peer_ip: peer.map(|p| p.ip()),
+                    peer_port: peer.map(|p| p.port()),
+                    java_thread,
+                },
+            );
+        }
+        // A shutdown between accept and registration would miss this connection.
+        if !self.is_stopped() {
+            let mut session = Session {
+                server: self,
+                env: &env,
+                conn,
+                decoder: Decoder::new(Side::Java),
+                out: Vec::with_capacity(4096),
+                authenticated: self.inner.config.auth_token.is_none(),
+            };
+            let _ = session.run();
+        }
+        self.inner.conns.lock().remove(&id);
+        drop(env);
+        Env::detach_current();
+    }
+
+    /// Py4J's cancel: closes the connections of the requesting client's peer whose remote port
+    /// matches, and interrupts their Java threads. Unlike Py4J, a client cannot close another
+    /// client's connections: the peer address must match too, and the server's own port is never
+    /// a match.
+    fn cancel(&self, env: &Env, requester: Option<IpAddr>, remote_port: &str) {
+        let Ok(port) = remote_port.trim().parse::<u16>() else {
+            return;
+        };
+        let known = &self.inner.engine.runtime().known;
+        let conns = self.inner.conns.lock();
+        for c in conns.values() {
+            if c.peer_port == Some(port) && c.peer_ip == requester {
+                if let Some(t) = &c.java_thread {
+                    let _ = env.with_frame(2, |env| known.interrupt(env, t.local()));
+                }
+                c.conn.shutdown();
+            }
+        }
+    }
+}
+
+/// Constant-time comparison of the secret part (the length is not secret).
+fn same_token(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// One connection's loop.
+struct Session<'a> {
+    server: &'a Server,
+    env: &'a Env,
+    conn: Conn,
+    decoder: Decoder,
+    out: Vec<u8>,
+    authenticated: bool,
+}
+
+/// Whether to go on after a message.
+enum Next {
+    Continue,
+    Close,
+}
+
+impl Session<'_> {
+    fn run(&mut self) -> io::Result<()> {
+        let inner = &self.server.inner;
+        self.conn.set_read_timeout(inner.config.read_timeout)?;
+        if !self.authenticated {
+            self.decoder.set_max_message(PRE_AUTH_LIMIT);
+        }
+        loop {
+            loop {
+                match self.decoder.next() {
+                    Ok(Some(msg)) => {
+                        if let Next::Close = self.handle(msg)? {
+                            self.flush()?;
+                            return Ok(());
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.reply(&Reply::Fatal(format!("ferry.Py4JException: {e}")));
+                        self.flush()?;
+                        return Ok(());
+                    }
+                }
+            }
+            self.flush()?;
+            let conn = &mut self.conn;
+            let n = match self
+                .decoder
+                .fill(64 * 1024, |buf| io::Read::read(conn, buf))
+            {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    // Read timeout: Py4J resets the connection.
+                    self.conn.reset();
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    fn reply(&mut self, r: &Reply) {
+        encode_reply(r, Side::Java, &mut self.out);
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.conn.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, msg: Incoming) -> io::Result<Next> {
+        let cmd = match msg {
+            Incoming::Command(c) => c,
+            Incoming::Reply(_) | Incoming::Callback(_) => {
+                self.reply(&Reply::Fatal(
+                    "ferry.Py4JException: a reply arrived where a command was expected".into(),
+                ));
+                return Ok(Next::Close);
+            }
+        };
+        let inner = &self.server.inner;
+        if let Command::Auth { token } = &cmd {
+            return Ok(match &inner.config.auth_token {
+                Some(expected) if same_token(token, expected) => {
+                    self.authenticated = true;
+                    self.decoder.set_max_message(usize::MAX);
+                    self.reply(&Reply::VOID);
+                    Next::Continue
+                }
+                Some(_) => {
+                    self.reply(&Reply::error_message(
+                        "Authentication error: bad auth token",
+                    ));
+                    self.flush()?;
+                    self.conn.reset();
+                    Next::Close
+                }
+                None => {
+                    self.reply(&Reply::Fatal(
+                        "ferry.Py4JException: Unknown command received: A".into(),
+                    ));
+                    Next::Close
+                }
+            });
+        }
+        if !self.authenticated {
+            self.reply(&Reply::error_message(
+                "Authentication error: unexpected command.",
+            ));
+            self.flush()?;
+            self.conn.reset();
+            return Ok(Next::Close);
+        }
+        let engine = &inner.engine;
+        let env = self.env;
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| engine.execute(env, cmd))).unwrap_or_else(|_| {
+                Outcome::Reply(Reply::error_message(
+                    "ferry.Py4JException: internal error in the gateway (a bug: please report it)",
+                ))
+            });
+        match outcome {
+            Outcome::Reply(r) => self.reply(&r),
+            Outcome::Fatal(m) => {
+                self.reply(&Reply::Fatal(m));
+                return Ok(Next::Close);
+            }
+            Outcome::Stream(channel) => {
+                self.reply(&Reply::VOID);
+                self.flush()?;
+                let conn = &mut self.conn;
+                engine.pump_channel(env, &channel, &mut |chunk| conn.write_all(chunk))?;
+            }
+            Outcome::Shutdown => {
+                self.flush()?;
+                self.server.shutdown();
+                return Ok(Next::Close);
+            }
+            Outcome::Cancel { remote_port, .. } => {
+                let peer = self.conn.peer().map(|p| p.ip());
+                self.server.cancel(env, peer, &remote_port);
+            }
+        }
+        Ok(Next::Continue)
+    }
+}
