@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::RwLock;
 
 use crate::jni_raw::{Env, FieldId, Global, JResult, JType, Local, MethodId};
-use crate::known::Known;
+use crate::known::{Known, for_each_element};
 
 /// How instances of a class travel back to Python (Py4J's return encoding, §2.2 of the reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,11 +309,16 @@ pub struct Cx<'a> {
 impl Cx<'_> {
     /// The info of a class object.
     pub fn class_info(&self, cls: Local) -> JResult<Arc<ClassInfo>> {
-        let name = self.known.class_name(self.env, cls)?;
+        let name = self
+            .env
+            .with_frame(4, |env| self.known.class_name(env, cls))??;
         if let Some(found) = self.lookup(&name, cls) {
             return Ok(found);
         }
-        let built = Arc::new(self.build(cls, name.clone())?);
+        let built = Arc::new(
+            self.env
+                .with_frame(32, |_| self.build(cls, name.clone()))??,
+        );
         let mut table = self.table.by_name.write();
         let entry = table.entry(name).or_default();
         for existing in entry.iter() {
@@ -467,7 +472,6 @@ impl Cx<'_> {
         let mut param_infos = Vec::with_capacity(params.len());
         for p in params {
             param_infos.push(self.class_info(p)?);
-            env.delete_local(p);
         }
         let ret = match ret {
             Some(r) => self.class_info(r)?,
@@ -514,7 +518,7 @@ impl Cx<'_> {
         if info.is_primitive() {
             return Ok(map);
         }
-        self.env.with_frame(256, |env| -> JResult<()> {
+        self.env.with_frame(16, |env| -> JResult<()> {
             // A class whose methods mention missing classes throws here (NoClassDefFoundError):
             // it then offers no methods, as the error would make every lookup fail anyway.
             let methods = match self.known.declared_methods(env, info.class.local()) {
@@ -522,12 +526,11 @@ impl Cx<'_> {
                 Err(crate::jni_raw::JniError::Thrown(_)) => return Ok(()),
                 Err(e) => return Err(e),
             };
-            for m in methods {
+            for_each_element(env, methods, |_, m| {
                 let mi = self.method_info(m, false)?;
-                env.delete_local(m);
                 map.entry(mi.name.clone()).or_default().push(Arc::new(mi));
-            }
-            Ok(())
+                Ok(())
+            })
         })??;
         Ok(map)
     }
@@ -537,12 +540,12 @@ impl Cx<'_> {
         if info.is_primitive() || info.is_interface || info.is_array {
             return Ok(out);
         }
-        self.env.with_frame(64, |env| -> JResult<()> {
-            for c in self.known.constructors(env, info.class.local())? {
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.constructors(env, info.class.local())?;
+            for_each_element(env, array, |_, c| {
                 out.push(Arc::new(self.method_info(c, true)?));
-                env.delete_local(c);
-            }
-            Ok(())
+                Ok(())
+            })
         })??;
         Ok(out)
     }
@@ -552,12 +555,12 @@ impl Cx<'_> {
         if info.is_primitive() {
             return Ok(out);
         }
-        self.env.with_frame(256, |env| -> JResult<()> {
-            for m in self.known.public_methods(env, info.class.local())? {
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.public_methods(env, info.class.local())?;
+            for_each_element(env, array, |_, m| {
                 out.push(Arc::new(self.method_info(m, false)?));
-                env.delete_local(m);
-            }
-            Ok(())
+                Ok(())
+            })
         })??;
         Ok(out)
     }
@@ -566,38 +569,40 @@ impl Cx<'_> {
         if info.is_primitive() {
             return Ok(None);
         }
-        self.env
-            .with_frame(64, |env| -> JResult<Option<Arc<FieldInfo>>> {
-                for f in self.known.public_fields(env, info.class.local())? {
-                    if self.known.field_name(env, f)? != name {
-                        continue;
-                    }
-                    let modifiers = self.known.field_modifiers(env, f)?;
-                    let ty = self.known.field_type(env, f)?;
-                    return Ok(Some(Arc::new(FieldInfo {
-                        name: name.to_owned(),
-                        id: env.from_reflected_field(f)?,
-                        ty: self.class_info(ty)?,
-                        is_static: Known::is_static(modifiers),
-                        is_final: Known::is_final(modifiers),
-                    })));
+        let mut found = None;
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.public_fields(env, info.class.local())?;
+            for_each_element(env, array, |env, f| {
+                if found.is_some() || self.known.field_name(env, f)? != name {
+                    return Ok(());
                 }
-                Ok(None)
-            })?
+                let modifiers = self.known.field_modifiers(env, f)?;
+                let ty = self.known.field_type(env, f)?;
+                found = Some(Arc::new(FieldInfo {
+                    name: name.to_owned(),
+                    id: env.from_reflected_field(f)?,
+                    ty: self.class_info(ty)?,
+                    is_static: Known::is_static(modifiers),
+                    is_final: Known::is_final(modifiers),
+                }));
+                Ok(())
+            })
+        })??;
+        Ok(found)
     }
 
     /// Names of the public fields of a class.
     pub fn public_field_names(&self, info: &ClassInfo, statics_only: bool) -> JResult<Vec<String>> {
         let mut out = Vec::new();
-        self.env.with_frame(64, |env| -> JResult<()> {
-            for f in self.known.public_fields(env, info.class.local())? {
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.public_fields(env, info.class.local())?;
+            for_each_element(env, array, |env, f| {
                 let modifiers = self.known.field_modifiers(env, f)?;
                 if !statics_only || Known::is_static(modifiers) {
                     out.push(self.known.field_name(env, f)?);
                 }
-                env.delete_local(f);
-            }
-            Ok(())
+                Ok(())
+            })
         })??;
         Ok(out)
     }
@@ -608,13 +613,13 @@ impl Cx<'_> {
         if info.is_primitive() {
             return Ok(out);
         }
-        self.env.with_frame(64, |env| -> JResult<()> {
-            for c in self.known.member_classes(env, info.class.local())? {
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.member_classes(env, info.class.local())?;
+            for_each_element(env, array, |env, c| {
                 let modifiers = self.known.class_modifiers(env, c)?;
                 out.push((self.known.simple_name(env, c)?, Known::is_static(modifiers)));
-                env.delete_local(c);
-            }
-            Ok(())
+                Ok(())
+            })
         })??;
         Ok(out)
     }

@@ -139,7 +139,7 @@ impl Engine {
         self.registry.insert_as(DEFAULT_VIEW, global);
         self.views
             .write()
-            .insert(DEFAULT_VIEW.to_owned(), Arc::new(View::new("default")));
+            .insert(DEFAULT_VIEW.to_owned(), Arc::new(View::new()));
         Ok(())
     }
 
@@ -861,9 +861,7 @@ impl Engine {
                     .new_jvm_view(env, &name)
                     .map_err(Failure::internal)?;
                 let id = self.register(env, obj).map_err(Failure::internal)?;
-                self.views
-                    .write()
-                    .insert(id.clone(), Arc::new(View::new(&name)));
+                self.views.write().insert(id.clone(), Arc::new(View::new()));
                 Ok(Reply::Success(Value::Ref(RefKind::Object, id)))
             }
             ViewCommand::Import { view, import } => {

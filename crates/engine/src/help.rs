@@ -70,8 +70,7 @@ pub fn page(
         .map(|m| {
             let params: Vec<String> = m.params.iter().map(|p| type_name(p, short)).collect();
             format!(
-                "{}{}({}) : {}",
-                if m.is_static { "" } else { "" },
+                "{}({}) : {}",
                 m.name,
                 params.join(", "),
                 type_name(&m.ret, short)

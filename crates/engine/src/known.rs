@@ -173,11 +173,13 @@ known! {
 // argument types that signature declares, and reads the result type it declares.
 macro_rules! invoke {
     ($env:expr, $obj:expr, $mid:expr, $ret:ident $(, $arg:expr)*) => {
+        // SAFETY: see the note above the macro.
         unsafe { $env.call_method($obj, $mid, JType::$ret, &[$(JValue::to_jvalue($arg)),*]) }
     };
 }
 macro_rules! invoke_static {
     ($env:expr, $cls:expr, $mid:expr, $ret:ident $(, $arg:expr)*) => {
+        // SAFETY: see the note above the macro.
         unsafe { $env.call_static($cls, $mid, JType::$ret, &[$(JValue::to_jvalue($arg)),*]) }
     };
 }
@@ -198,7 +200,26 @@ fn boolean(v: JValue) -> bool {
     matches!(v, JValue::Bool(true))
 }
 
-/// The elements of a Java object array.
+/// Runs `f` on each element of a Java object array, each in its own local frame, so arrays of
+/// any size cost a bounded number of local references.
+pub fn for_each_element(
+    env: &Env,
+    array: Local,
+    mut f: impl FnMut(&Env, Local) -> JResult<()>,
+) -> JResult<()> {
+    if array.is_null() {
+        return Ok(());
+    }
+    for i in 0..env.array_length(array) {
+        env.with_frame(16, |env| -> JResult<()> {
+            let e = env.object_element(array, i)?;
+            f(env, e)
+        })??;
+    }
+    Ok(())
+}
+
+/// The elements of a Java object array (one local reference each: for small arrays).
 pub fn array_elements(env: &Env, array: Local) -> JResult<Vec<Local>> {
     if array.is_null() {
         return Ok(Vec::new());
@@ -247,30 +268,24 @@ impl Known {
         array_elements(env, obj(invoke!(env, cls, self.class_interfaces, Object)?))
     }
     /// `Class.getDeclaredMethods()`.
-    pub fn declared_methods(&self, env: &Env, cls: Local) -> JResult<Vec<Local>> {
-        array_elements(
-            env,
-            obj(invoke!(env, cls, self.class_declared_methods, Object)?),
-        )
+    pub fn declared_methods(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_declared_methods, Object)?))
     }
     /// `Class.getMethods()`.
-    pub fn public_methods(&self, env: &Env, cls: Local) -> JResult<Vec<Local>> {
-        array_elements(env, obj(invoke!(env, cls, self.class_methods, Object)?))
+    pub fn public_methods(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_methods, Object)?))
     }
     /// `Class.getConstructors()`.
-    pub fn constructors(&self, env: &Env, cls: Local) -> JResult<Vec<Local>> {
-        array_elements(
-            env,
-            obj(invoke!(env, cls, self.class_constructors, Object)?),
-        )
+    pub fn constructors(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_constructors, Object)?))
     }
     /// `Class.getFields()`.
-    pub fn public_fields(&self, env: &Env, cls: Local) -> JResult<Vec<Local>> {
-        array_elements(env, obj(invoke!(env, cls, self.class_fields, Object)?))
+    pub fn public_fields(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_fields, Object)?))
     }
     /// `Class.getClasses()`.
-    pub fn member_classes(&self, env: &Env, cls: Local) -> JResult<Vec<Local>> {
-        array_elements(env, obj(invoke!(env, cls, self.class_classes, Object)?))
+    pub fn member_classes(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_classes, Object)?))
     }
     /// `Class.getModifiers()`.
     pub fn class_modifiers(&self, env: &Env, cls: Local) -> JResult<i32> {

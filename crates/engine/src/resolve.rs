@@ -74,6 +74,9 @@ pub struct Resolved {
 
 const MAX_DISTANCE: u64 = 100_000_000;
 
+/// A cost function: the cost of passing an argument to a parameter, and its conversion.
+type CostFn = fn(&Cx, &Arc<ClassInfo>, &ArgClass) -> Option<(u64, Conv)>;
+
 fn rank(t: JType) -> i64 {
     match t {
         JType::Byte => 0,
@@ -163,7 +166,7 @@ fn cost_of(
     cx: &Cx,
     params: &[Arc<ClassInfo>],
     args: &[ArgClass],
-    cost_fn: fn(&Cx, &Arc<ClassInfo>, &ArgClass) -> Option<(u64, Conv)>,
+    cost_fn: CostFn,
 ) -> Option<(u64, Vec<Conv>)> {
     let mut total = 0;
     let mut convs = Vec::with_capacity(params.len());
@@ -236,7 +239,7 @@ fn pick(
     cx: &Cx,
     candidates: &[Arc<MethodInfo>],
     args: &[ArgClass],
-    cost_fn: fn(&Cx, &Arc<ClassInfo>, &ArgClass) -> Option<(u64, Conv)>,
+    cost_fn: CostFn,
 ) -> Option<Resolved> {
     let mut best: Option<Resolved> = None;
     for m in candidates {

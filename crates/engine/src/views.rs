@@ -17,16 +17,19 @@ struct Imports {
 /// One view.
 #[derive(Debug)]
 pub struct View {
-    /// The name the client gave.
-    pub name: String,
     imports: RwLock<Imports>,
 }
 
+impl Default for View {
+    fn default() -> Self {
+        View::new()
+    }
+}
+
 impl View {
-    /// A view with `java.lang.*` imported.
-    pub fn new(name: &str) -> View {
+    /// A view with `java.lang.*` imported (its name lives in its Java object).
+    pub fn new() -> View {
         View {
-            name: name.to_owned(),
             imports: RwLock::new(Imports {
                 star: vec!["java.lang".into()],
                 ..Imports::default()

@@ -238,7 +238,6 @@ impl Server {
             let _ = session.run();
         }
         self.inner.conns.lock().remove(&id);
-        drop(env);
         Env::detach_current();
     }
 
