@@ -41,7 +41,11 @@ python: venv jar ## build the Python package into .venv (extension, ferry.jar, C
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release -q
 	install -m 755 $(RELEASE)/ferry $(VENV)/bin/ferry
 
-build: python ## everything: .venv with ferry importable, .venv/bin/ferry, build/ferry.jar
+examples: ## compile the Java side of the examples into build/examples
+	mkdir -p build/examples
+	$(JAVAC) -d build/examples $$(find examples/java -name '*.java')
+
+build: python examples ## everything: .venv with ferry importable, .venv/bin/ferry, build/ferry.jar
 
 test: build ## run every test (Rust, Java, Python)
 	$(CARGO) test --workspace
@@ -62,4 +66,4 @@ bench: build ## run the benchmarks and write BENCHMARKS.md
 clean: ## remove build outputs
 	rm -rf build target $(VENV) python/ferry/ferry.jar
 
-.PHONY: help venv native jar python build test demo lint bench clean
+.PHONY: help venv native jar python examples build test demo lint bench clean
