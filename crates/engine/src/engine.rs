@@ -194,6 +194,7 @@ impl Engine {
     }
 
     fn dispatch(&self, env: &Env, cmd: Command) -> Outcome {
+        crate::fault::point("engine.execute");
         let result = match cmd {
             Command::Call {
                 target,

@@ -9,6 +9,7 @@ mod classes;
 mod convert;
 mod engine;
 mod error;
+pub mod fault;
 mod help;
 pub mod jni_raw;
 mod known;

@@ -63,8 +63,11 @@ fn server_of(handle: jlong) -> Option<&'static Server> {
     Some(unsafe { &*(handle as *const Server) })
 }
 
-extern "system" fn native_ping(_env: *mut JNIEnv, _cls: jobject) -> jint {
-    1
+extern "system" fn native_ping(raw: *mut JNIEnv, _cls: jobject) -> jint {
+    guard(raw, 0, |_env| {
+        ferry_engine::fault::point("natives.ping");
+        Ok(1)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

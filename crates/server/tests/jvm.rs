@@ -1,54 +1,15 @@
-//! Engine and server against a real JVM (one per test process, a JNI rule), started with
-//! `-Xcheck:jni` so the JVM checks every JNI call the engine makes.
+//! Engine and server against a real JVM (see common/mod.rs).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::sync::OnceLock;
+mod common;
 
-use ferry_engine::jni_raw::{self, Env, Global, JType, JValue, Local};
+use common::{engine, env};
+use ferry_engine::jni_raw::{Env, Global, JType, JValue};
 use ferry_engine::{Engine, Outcome};
 use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
 use ferry_protocol::{Command, Reply, Value};
 use ferry_server::{Server, ServerConfig};
-use jni::{InitArgsBuilder, JNIVersion, JavaVM};
-
-fn jvm() -> &'static JavaVM {
-    static JVM: OnceLock<JavaVM> = OnceLock::new();
-    JVM.get_or_init(|| {
-        let args = InitArgsBuilder::new()
-            .version(JNIVersion::V1_8)
-            .option("-Xcheck:jni")
-            .option("-Xrs")
-            .build()
-            .expect("JVM options");
-        let vm = JavaVM::new(args).expect("cannot create the JVM");
-        jni_raw::set_vm(vm.get_raw());
-        let env = Env::attach_named("test-setup").expect("attach");
-        ferry_server::glue::define_glue_classes(&env).expect("glue classes");
-        ferry_server::natives::register_natives(&env).expect("natives");
-        vm
-    })
-}
-
-fn env() -> Env {
-    jvm();
-    Env::current_or_attach().expect("attach")
-}
-
-/// An engine whose entry point is a `java.lang.StringBuilder("entry")`.
-fn engine(env: &Env) -> Engine {
-    env.with_frame(8, |env| {
-        let cls = env.find_class(c"java/lang/StringBuilder").unwrap();
-        let ctor = env
-            .method_id(cls, c"<init>", c"(Ljava/lang/String;)V")
-            .unwrap();
-        let s = env.new_string("entry").unwrap();
-        // SAFETY: StringBuilder(String) with one String argument.
-        let sb = unsafe { env.new_object(cls, ctor, &[JValue::Object(s).to_jvalue()]) }.unwrap();
-        Engine::new(env, sb, Local::NULL).unwrap()
-    })
-    .unwrap()
-}
 
 /// Decodes a command as the server would.
 fn cmd(text: &str) -> Command {
