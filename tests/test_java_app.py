@@ -86,7 +86,9 @@ def start_app(classes: pathlib.Path, *args: str) -> tuple[subprocess.Popen[str],
 
 
 def java_major(java: pathlib.Path) -> int:
-    out = subprocess.run([str(java), "-version"], capture_output=True, text=True).stderr
+    out = subprocess.run(
+        [str(java), "-version"], check=True, capture_output=True, text=True
+    ).stderr
     version = out.split('"')[1]
     major = version.split(".")[0]
     return int(major) if major != "1" else int(version.split(".")[1])
