@@ -1,0 +1,164 @@
+//! The server's transports and connection rules against a real JVM: Unix sockets, auth, cancel,
+//! read timeouts, shutdown.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use common::{engine, env};
+use ferry_server::{Server, ServerConfig};
+
+fn start(config: ServerConfig) -> Server {
+    let env = env();
+    Server::start(&env, engine(&env), config).unwrap()
+}
+
+fn tcp(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let r = BufReader::new(s.try_clone().unwrap());
+    (s, r)
+}
+
+fn line(r: &mut impl BufRead) -> String {
+    let mut l = String::new();
+    r.read_line(&mut l).unwrap();
+    l
+}
+
+fn closed(r: &mut impl Read) -> bool {
+    let mut b = [0u8; 1];
+    matches!(r.read(&mut b), Ok(0) | Err(_))
+}
+
+#[test]
+fn unix_socket_serves_like_tcp() {
+    let dir = std::env::temp_dir().join(format!("ferry-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gw.sock");
+    let server = start(ServerConfig {
+        port: 0,
+        unix_path: Some(path.clone()),
+        ..ServerConfig::default()
+    });
+    let s = UnixStream::connect(&path).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    w.write_all(b"c\nz:java.lang.Math\nabs\ni-9\ne\n").unwrap();
+    assert_eq!(line(&mut r), "!yi9\n");
+    server.shutdown();
+    assert!(!path.exists(), "the socket file is removed at shutdown");
+}
+
+#[test]
+fn auth_first_or_nothing() {
+    let server = start(ServerConfig {
+        port: 0,
+        auth_token: Some("s3cret".into()),
+        ..ServerConfig::default()
+    });
+    // Another command first: refused and closed.
+    let (mut s, mut r) = tcp(server.port());
+    s.write_all(b"c\nz:java.lang.Math\nabs\ni-1\ne\n").unwrap();
+    assert!(line(&mut r).starts_with("!xsAuthentication error"));
+    assert!(closed(&mut r));
+    // A wrong token: refused and closed.
+    let (mut s, mut r) = tcp(server.port());
+    s.write_all(b"A\nguess\n").unwrap();
+    assert!(line(&mut r).starts_with("!xsAuthentication error"));
+    assert!(closed(&mut r));
+    // The right one, then calls.
+    let (mut s, mut r) = tcp(server.port());
+    s.write_all(b"A\ns3cret\nc\nz:java.lang.Math\nabs\ni-1\ne\n")
+        .unwrap();
+    assert_eq!(line(&mut r), "!yv\n");
+    assert_eq!(line(&mut r), "!yi1\n");
+    // A huge line before authenticating is cut short, not buffered.
+    let (mut s, mut r) = tcp(server.port());
+    let big = vec![b'x'; 200 * 1024];
+    let _ = s.write_all(&big);
+    let reply = line(&mut r);
+    assert!(reply.starts_with("!zs"), "{reply}");
+    server.shutdown();
+}
+
+#[test]
+fn cancel_closes_the_busy_connection_of_the_same_client_only() {
+    let server = start(ServerConfig {
+        port: 0,
+        ..ServerConfig::default()
+    });
+    let (mut busy, mut busy_r) = tcp(server.port());
+    let (mut other, mut other_r) = tcp(server.port());
+    let busy_port = busy.local_addr().unwrap().port();
+    busy.write_all(b"c\nz:java.lang.Thread\nsleep\nL20000\ne\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let (mut canceller, _r) = tcp(server.port());
+    canceller
+        .write_all(format!("z\n127.0.0.1\n{busy_port}\n{}\n", server.port()).as_bytes())
+        .unwrap();
+    // The sleeping thread is interrupted: its reply is the InterruptedException, then EOF.
+    let reply = line(&mut busy_r);
+    assert!(reply.is_empty() || reply.starts_with("!x"), "{reply}");
+    assert!(closed(&mut busy_r));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The other connection, sharing the server's local port, is untouched (Py4J closes it too).
+    other
+        .write_all(b"c\nz:java.lang.Math\nabs\ni-3\ne\n")
+        .unwrap();
+    assert_eq!(line(&mut other_r), "!yi3\n");
+    server.shutdown();
+}
+
+#[test]
+fn idle_connections_end_after_the_read_timeout() {
+    let server = start(ServerConfig {
+        port: 0,
+        read_timeout: Some(Duration::from_millis(200)),
+        ..ServerConfig::default()
+    });
+    let (mut s, mut r) = tcp(server.port());
+    s.write_all(b"c\nz:java.lang.Math\nabs\ni-4\ne\n").unwrap();
+    assert_eq!(line(&mut r), "!yi4\n");
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(closed(&mut r));
+    server.shutdown();
+}
+
+#[test]
+fn shutdown_command_stops_the_server_and_closes_everyone() {
+    let server = start(ServerConfig {
+        port: 0,
+        ..ServerConfig::default()
+    });
+    let (_idle, mut idle_r) = tcp(server.port());
+    let (mut s, _r) = tcp(server.port());
+    s.write_all(b"s\n").unwrap();
+    assert!(server.wait_timeout(Duration::from_secs(10)));
+    assert!(closed(&mut idle_r));
+    assert!(TcpStream::connect(("127.0.0.1", server.port())).is_err());
+    assert!(server.engine().registry().is_empty());
+}
+
+#[test]
+fn pipelined_commands_get_their_replies_in_order() {
+    let server = start(ServerConfig {
+        port: 0,
+        ..ServerConfig::default()
+    });
+    let (mut s, mut r) = tcp(server.port());
+    let mut batch = Vec::new();
+    for i in 0..200 {
+        batch.extend_from_slice(format!("c\nz:java.lang.Math\nabs\ni-{i}\ne\n").as_bytes());
+    }
+    s.write_all(&batch).unwrap();
+    for i in 0..200 {
+        assert_eq!(line(&mut r), format!("!yi{i}\n"));
+    }
+    server.shutdown();
+}
