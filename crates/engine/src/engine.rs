@@ -82,6 +82,8 @@ struct ValueClasses {
 pub struct Engine {
     rt: Arc<Runtime>,
     registry: Registry,
+    /// The handle the Java proxies of Python objects call back through (0: no callbacks).
+    proxy_owner: std::sync::atomic::AtomicI64,
     views: RwLock<HashMap<String, Arc<View>>>,
     values: ValueClasses,
 }
@@ -114,6 +116,7 @@ impl Engine {
         let engine = Engine {
             rt,
             registry: Registry::default(),
+            proxy_owner: std::sync::atomic::AtomicI64::new(0),
             views: RwLock::new(HashMap::new()),
             values,
         };
@@ -143,6 +146,75 @@ impl Engine {
         Ok(())
     }
 
+    /// Lets Python objects passed as arguments become Java proxies whose calls go through
+    /// `owner` (the server's native handle, given to `ferry.PythonProxyHandler`). This is the seam
+    /// between the engine and the transport that carries callbacks.
+    pub fn set_proxy_owner(&self, owner: i64) {
+        self.proxy_owner
+            .store(owner, std::sync::atomic::Ordering::Release);
+    }
+
+    /// A Java proxy for a Python object (the `f` value).
+    pub fn python_proxy(
+        &self,
+        env: &Env,
+        id: &str,
+        interfaces: &[String],
+    ) -> Result<Local, Failure> {
+        let owner = self.proxy_owner.load(std::sync::atomic::Ordering::Acquire);
+        if owner == 0 {
+            return Err(python_proxy_failure());
+        }
+        let cx = self.cx(env);
+        let class_class = self.rt.known.class.local();
+        let array = env
+            .new_object_array(interfaces.len() as i32, class_class)
+            .map_err(Failure::internal)?;
+        for (i, name) in interfaces.iter().enumerate() {
+            let c = self.class_named(&cx, name)?;
+            if !c.is_interface {
+                return Err(Failure::Message(format!(
+                    "{name} is not an interface: a Python object can only implement interfaces"
+                )));
+            }
+            env.set_object_element(array, i as i32, c.class.local())
+                .map_err(Failure::internal)?;
+        }
+        self.rt
+            .known
+            .new_python_proxy(env, owner, id, array)
+            .map_err(Failure::thrown)
+    }
+
+    /// Replaces Python objects among `args` by references to new Java proxies, held under
+    /// temporary ids that the returned guard releases after the call.
+    fn prepare<'a>(
+        &'a self,
+        env: &Env,
+        args: &'a [Value],
+    ) -> Result<(std::borrow::Cow<'a, [Value]>, TempIds<'a>), Failure> {
+        let mut temp = TempIds {
+            registry: &self.registry,
+            ids: Vec::new(),
+        };
+        if !args.iter().any(|a| matches!(a, Value::PythonProxy { .. })) {
+            return Ok((std::borrow::Cow::Borrowed(args), temp));
+        }
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            match a {
+                Value::PythonProxy { id, interfaces } => {
+                    let proxy = self.python_proxy(env, id, interfaces)?;
+                    let rid = self.register(env, proxy).map_err(Failure::internal)?;
+                    temp.ids.push(rid.clone());
+                    out.push(Value::Ref(RefKind::Object, rid));
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        Ok((std::borrow::Cow::Owned(out), temp))
+    }
+
     /// The registry of held objects.
     pub fn registry(&self) -> &Registry {
         &self.registry
@@ -153,7 +225,7 @@ impl Engine {
         &self.rt
     }
 
-    fn cx<'a>(&'a self, env: &'a Env) -> Cx<'a> {
+    pub(crate) fn cx<'a>(&'a self, env: &'a Env) -> Cx<'a> {
         Cx {
             env,
             known: &self.rt.known,
@@ -378,6 +450,8 @@ impl Engine {
             }
             CallTarget::Static(fqn) => (None, self.class_named(cx, fqn)?),
         };
+        let (args, _temp) = self.prepare(cx.env, args)?;
+        let args = &*args;
         let classes = self.arg_classes(cx, args)?;
         let resolved = resolve_method(cx, &class, method, &classes)
             .map_err(Failure::internal)?
@@ -482,6 +556,8 @@ impl Engine {
     fn construct(&self, env: &Env, fqn: &str, args: &[Value]) -> Result<Reply, Failure> {
         let cx = self.cx(env);
         let class = self.class_named(&cx, fqn)?;
+        let (args, _temp) = self.prepare(env, args)?;
+        let args = &*args;
         let classes = self.arg_classes(&cx, args)?;
         let resolved = resolve_constructor(&cx, &class, &classes)
             .map_err(Failure::internal)?
@@ -550,7 +626,18 @@ impl Engine {
 
     /// Converts a value to a declared type with the overload rules (both phases), for fields and
     /// array elements.
+    pub(crate) fn convert_value(
+        &self,
+        cx: &Cx,
+        value: &Value,
+        ty: &Arc<ClassInfo>,
+    ) -> Result<JValue, Failure> {
+        self.convert_to(cx, value, ty)
+    }
+
     fn convert_to(&self, cx: &Cx, value: &Value, ty: &Arc<ClassInfo>) -> Result<JValue, Failure> {
+        let (prepared, _temp) = self.prepare(cx.env, std::slice::from_ref(value))?;
+        let value = &prepared[0];
         let classes = self.arg_classes(cx, std::slice::from_ref(value))?;
         let arg = &classes[0];
         let conv = arg_cost(cx, ty, arg)
@@ -979,10 +1066,23 @@ impl Engine {
     }
 }
 
+/// Temporary registry ids of the proxies made for one call's arguments.
+struct TempIds<'a> {
+    registry: &'a Registry,
+    ids: Vec<String>,
+}
+
+impl Drop for TempIds<'_> {
+    fn drop(&mut self) {
+        for id in &self.ids {
+            self.registry.remove(id);
+        }
+    }
+}
+
 fn python_proxy_failure() -> Failure {
     Failure::Message(
-        "Python objects implementing Java interfaces (callbacks) are not supported by this gateway yet"
-            .into(),
+        "this gateway has no way to call Python back: Python objects cannot be passed to it".into(),
     )
 }
 

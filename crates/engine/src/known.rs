@@ -87,6 +87,7 @@ known! {
         buffer = c"java/nio/Buffer",
         support = c"ferry/Support",
         jvm_view = c"ferry/JvmView",
+        proxy_handler = c"ferry/PythonProxyHandler",
     }
     methods {
         class_get_name = class.c"getName" c"()Ljava/lang/String;",
@@ -152,6 +153,7 @@ known! {
         float_value_of = float.c"valueOf" c"(F)Ljava/lang/Float;",
         double_value_of = double.c"valueOf" c"(D)Ljava/lang/Double;",
         character_value_of = character.c"valueOf" c"(C)Ljava/lang/Character;",
+        proxy_create = proxy_handler.c"create" c"(JLjava/lang/String;[Ljava/lang/Class;)Ljava/lang/Object;",
         support_stack_trace = support.c"stackTrace" c"(Ljava/lang/Throwable;)Ljava/lang/String;",
         support_class_for_name = support.c"classForName" c"(Ljava/lang/String;)Ljava/lang/Class;",
         support_try_set_accessible = support.c"trySetAccessible" c"(Ljava/lang/reflect/AccessibleObject;)Z",
@@ -529,6 +531,26 @@ impl Known {
                 &[JValue::Object(s).to_jvalue()],
             )
         }
+    }
+    /// A Java proxy for the Python object `id`, implementing `interfaces` (a `Class[]`), whose
+    /// calls go to the server behind `owner`.
+    pub fn new_python_proxy(
+        &self,
+        env: &Env,
+        owner: i64,
+        id: &str,
+        interfaces: Local,
+    ) -> JResult<Local> {
+        let s = env.new_string(id)?;
+        Ok(obj(invoke_static!(
+            env,
+            self.proxy_handler.local(),
+            self.proxy_create,
+            Object,
+            JValue::Long(owner),
+            JValue::Object(s),
+            JValue::Object(interfaces)
+        )?))
     }
     /// The printed stack trace of a Throwable.
     pub fn stack_trace(&self, env: &Env, t: Local) -> JResult<String> {

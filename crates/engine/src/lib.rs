@@ -5,6 +5,7 @@
 //! command of Py4J's protocol. It has no socket in it: the server and the embedded mode hand it
 //! decoded commands and get back what to answer.
 
+mod callback;
 mod classes;
 mod convert;
 mod engine;
@@ -17,5 +18,6 @@ mod registry;
 mod resolve;
 mod views;
 
+pub use callback::CallbackFailure;
 pub use engine::{Engine, Outcome, Runtime, runtime};
 pub use registry::Registry;

@@ -6,6 +6,7 @@
 //! and friends; every host (the `ferry serve` command, ferry.jar in a JVM application, a JVM inside
 //! Python) registers the same functions.
 
+pub mod callback;
 pub mod glue;
 pub mod natives;
 mod server;

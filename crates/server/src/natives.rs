@@ -4,15 +4,18 @@
 //! the JVM.
 
 use std::ffi::c_void;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ferry_engine::Engine;
 use ferry_engine::jni_raw::{Env, JResult, JniError, Local, NativeMethod};
+use ferry_engine::{CallbackFailure, Engine};
+use ferry_protocol::CallbackCommand;
+use ferry_protocol::text::encode_callback;
 use jni::sys::{JNIEnv, jint, jlong, jobject};
 
+use crate::callback::CallbackTarget;
 use crate::server::{Server, ServerConfig};
 
 /// Runs a native method's body; a panic or an error becomes a Java exception and `default` is
@@ -82,8 +85,17 @@ extern "system" fn native_start(
     auth_token: jobject,
     _connect_timeout: jint,
     read_timeout: jint,
+    python_address: jobject,
+    python_port: jint,
+    python_token: jobject,
 ) -> jlong {
     guard(raw, 0, |env| {
+        let python_ip: IpAddr = opt_string(env, python_address)?
+            .unwrap_or_else(|| "127.0.0.1".into())
+            .parse()
+            .map_err(|e| format!("bad Python address: {e}"))?;
+        let python_port =
+            u16::try_from(python_port).map_err(|_| format!("bad Python port {python_port}"))?;
         let address: IpAddr = opt_string(env, address)?
             .unwrap_or_else(|| "127.0.0.1".into())
             .parse()
@@ -95,12 +107,114 @@ extern "system" fn native_start(
             unix_path: opt_string(env, unix_path)?.map(PathBuf::from),
             auth_token: opt_string(env, auth_token)?,
             read_timeout: (read_timeout > 0).then(|| Duration::from_millis(read_timeout as u64)),
+            callback: CallbackTarget {
+                address: SocketAddr::new(python_ip, python_port),
+                token: opt_string(env, python_token)?,
+            },
         };
         let engine = Engine::new(env, Local::from_raw(entry_point), Local::from_raw(this))
             .map_err(|e| jni_message(env, e))?;
         let server = Server::start(env, engine, config)
             .map_err(|e| format!("ferry gateway cannot listen on {address}:{port}: {e}"))?;
-        Ok(Box::into_raw(Box::new(server)) as jlong)
+        let handle = Box::into_raw(Box::new(server)) as jlong;
+        if let Some(s) = server_of(handle) {
+            s.engine().set_proxy_owner(handle);
+        }
+        Ok(handle)
+    })
+}
+
+extern "system" fn native_reset_callback(
+    raw: *mut JNIEnv,
+    _cls: jobject,
+    handle: jlong,
+    address: jobject,
+    port: jint,
+) {
+    guard(raw, (), |env| {
+        let Some(s) = server_of(handle) else {
+            return Ok(());
+        };
+        let ip: IpAddr = opt_string(env, address)?
+            .unwrap_or_else(|| "127.0.0.1".into())
+            .parse()
+            .map_err(|e| format!("bad Python address: {e}"))?;
+        let port = u16::try_from(port).map_err(|_| format!("bad Python port {port}"))?;
+        s.callbacks().reset(SocketAddr::new(ip, port));
+        Ok(())
+    })
+}
+
+/// Throws a `ferry.Py4JException` with `message`.
+fn throw_py4j(env: &Env, message: &str) {
+    match env.find_class(c"ferry/Py4JException") {
+        Ok(cls) => env.throw_new(cls, message),
+        Err(_) => {
+            if let Ok(cls) = env.find_class(c"java/lang/RuntimeException") {
+                env.throw_new(cls, message);
+            }
+        }
+    }
+}
+
+extern "system" fn proxy_invoke(
+    raw: *mut JNIEnv,
+    _cls: jobject,
+    handle: jlong,
+    id: jobject,
+    method: jobject,
+    args: jobject,
+) -> jobject {
+    guard(raw, std::ptr::null_mut(), |env| {
+        let Some(s) = server_of(handle) else {
+            return Err("the gateway of this Python proxy is gone".into());
+        };
+        let target = opt_string(env, id)?.unwrap_or_default();
+        let engine = s.engine();
+        let (name, values) = engine
+            .callback_call(env, Local::from_raw(method), Local::from_raw(args))
+            .map_err(|e| jni_message(env, e))?;
+        let mut payload = Vec::with_capacity(64);
+        encode_callback(
+            &CallbackCommand::Call {
+                target,
+                method: name,
+                args: values,
+            },
+            &mut payload,
+        );
+        let reply = match s.callbacks().send(&payload) {
+            Ok(r) => r,
+            Err(e) => {
+                throw_py4j(
+                    env,
+                    &format!("Error while sending a command to the Python side: {e}"),
+                );
+                return Ok(std::ptr::null_mut());
+            }
+        };
+        match engine.callback_result(env, Local::from_raw(method), reply) {
+            Ok(o) => Ok(o.raw()),
+            Err(CallbackFailure::Throw(t)) => {
+                env.throw(t);
+                Ok(std::ptr::null_mut())
+            }
+            Err(CallbackFailure::Message(m)) => {
+                throw_py4j(env, &m);
+                Ok(std::ptr::null_mut())
+            }
+        }
+    })
+}
+
+extern "system" fn proxy_released(raw: *mut JNIEnv, _cls: jobject, handle: jlong, id: jobject) {
+    guard(raw, (), |env| {
+        if let (Some(s), Some(id)) = (server_of(handle), opt_string(env, id)?)
+            && !s.is_stopped()
+        {
+            s.callbacks().release(id);
+        }
+        Ok(())
     })
 }
 
@@ -159,7 +273,7 @@ pub fn register_natives(env: &Env) -> JResult<()> {
             &[
                 NativeMethod {
                     name: c"nativeStart",
-                    sig: c"(Lferry/GatewayServer;Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;II)J",
+                    sig: c"(Lferry/GatewayServer;Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;IILjava/lang/String;ILjava/lang/String;)J",
                     fn_ptr: native_start as *mut c_void,
                 },
                 NativeMethod {
@@ -181,6 +295,27 @@ pub fn register_natives(env: &Env) -> JResult<()> {
                     name: c"nativeBindings",
                     sig: c"(J)Ljava/util/Map;",
                     fn_ptr: native_bindings as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"nativeResetCallback",
+                    sig: c"(JLjava/lang/String;I)V",
+                    fn_ptr: native_reset_callback as *mut c_void,
+                },
+            ],
+        )?;
+        let handler = env.find_class(c"ferry/PythonProxyHandler")?;
+        env.register_natives(
+            handler,
+            &[
+                NativeMethod {
+                    name: c"invoke0",
+                    sig: c"(JLjava/lang/String;Ljava/lang/reflect/Method;[Ljava/lang/Object;)Ljava/lang/Object;",
+                    fn_ptr: proxy_invoke as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"released",
+                    sig: c"(JLjava/lang/String;)V",
+                    fn_ptr: proxy_released as *mut c_void,
                 },
             ],
         )?;

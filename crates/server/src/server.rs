@@ -15,6 +15,7 @@ use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
 use ferry_protocol::{Command, Reply};
 use parking_lot::{Condvar, Mutex};
 
+use crate::callback::{CallbackClient, CallbackTarget};
 use crate::transport::{Conn, Listener};
 
 /// Largest message accepted before a connection has authenticated.
@@ -33,6 +34,8 @@ pub struct ServerConfig {
     pub auth_token: Option<String>,
     /// Close a connection idle for this long.
     pub read_timeout: Option<Duration>,
+    /// Where calls to Python objects go (the Python side's callback server).
+    pub callback: CallbackTarget,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +46,10 @@ impl Default for ServerConfig {
             unix_path: None,
             auth_token: None,
             read_timeout: None,
+            callback: CallbackTarget {
+                address: std::net::SocketAddr::from(([127, 0, 0, 1], 25334)),
+                token: None,
+            },
         }
     }
 }
@@ -57,6 +64,7 @@ struct ConnHandle {
 
 struct Inner {
     engine: Engine,
+    callbacks: Arc<CallbackClient>,
     config: ServerConfig,
     listeners: Vec<Listener>,
     port: u16,
@@ -97,6 +105,7 @@ impl Server {
         let server = Server {
             inner: Arc::new(Inner {
                 engine,
+                callbacks: Arc::new(CallbackClient::new(config.callback.clone())),
                 config,
                 listeners,
                 port,
@@ -127,6 +136,11 @@ impl Server {
         &self.inner.engine
     }
 
+    /// The connections to the Python side's callback server.
+    pub fn callbacks(&self) -> &Arc<CallbackClient> {
+        &self.inner.callbacks
+    }
+
     /// Whether the server has shut down.
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
@@ -148,6 +162,7 @@ impl Server {
             c.conn.shutdown();
         }
         drop(conns);
+        self.inner.callbacks.close();
         self.inner.engine.clear();
         *self.inner.done.lock() = true;
         self.inner.done_cv.notify_all();

@@ -97,8 +97,10 @@ public class GatewayServer {
             if (handle != 0) {
                 throw new IllegalStateException("this gateway server was already started");
             }
+            CallbackClient cb = callbackClient;
             handle = nativeStart(this, entryPoint, address.getHostAddress(), port, unixSocketPath,
-                    authToken, connectTimeout, readTimeout);
+                    authToken, connectTimeout, readTimeout, cb.getAddress().getHostAddress(), cb.getPort(),
+                    cb.getAuthToken());
         }
         if (!fork) {
             awaitShutdown();
@@ -176,6 +178,28 @@ public class GatewayServer {
     /** Points callbacks at another Python callback server (the port-0 flow of Python clients). */
     public void resetCallbackClient(InetAddress pythonAddress, int pythonPort) {
         callbackClient = callbackClient.copyWith(pythonAddress, pythonPort);
+        long h;
+        synchronized (this) {
+            h = handle;
+        }
+        if (h != 0) {
+            nativeResetCallback(h, pythonAddress.getHostAddress(), pythonPort);
+        }
+    }
+
+    /**
+     * The Python side's entry point ({@code python_server_entry_point}), as a proxy implementing
+     * the given interfaces.
+     */
+    public Object getPythonServerEntryPoint(@SuppressWarnings("rawtypes") Class[] interfacesToImplement) {
+        long h;
+        synchronized (this) {
+            h = handle;
+        }
+        if (h == 0) {
+            throw new IllegalStateException("the gateway server is not started");
+        }
+        return PythonProxyHandler.create(h, "t", interfacesToImplement);
     }
 
     public Gateway getGateway() {
@@ -211,7 +235,10 @@ public class GatewayServer {
     }
 
     private static native long nativeStart(GatewayServer self, Object entryPoint, String address, int port,
-            String unixSocketPath, String authToken, int connectTimeout, int readTimeout);
+            String unixSocketPath, String authToken, int connectTimeout, int readTimeout, String pythonAddress,
+            int pythonPort, String pythonAuthToken);
+
+    private static native void nativeResetCallback(long handle, String pythonAddress, int pythonPort);
 
     private static native void nativeAwait(long handle);
 
@@ -230,7 +257,7 @@ public class GatewayServer {
         private String authToken;
         private int connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int readTimeout = DEFAULT_READ_TIMEOUT;
-        private CallbackClient callbackClient = new CallbackClient(defaultAddress(), DEFAULT_PYTHON_PORT, null);
+        private CallbackClient callbackClient;
 
         public GatewayServerBuilder() {}
 
@@ -283,9 +310,16 @@ public class GatewayServer {
             return this;
         }
 
+        /**
+         * Builds the server. Without an explicit callback client, callbacks go to the default
+         * Python port and authenticate with this server's own token, which is what Python clients
+         * expect by default (Py4J leaves the token out, which breaks callbacks with auth on).
+         */
         public GatewayServer build() {
+            CallbackClient cb = callbackClient != null ? callbackClient
+                    : new CallbackClient(defaultAddress(), DEFAULT_PYTHON_PORT, authToken);
             return new GatewayServer(entryPoint, javaPort, javaAddress, unixSocketPath, authToken,
-                    connectTimeout, readTimeout, callbackClient);
+                    connectTimeout, readTimeout, cb);
         }
     }
 }

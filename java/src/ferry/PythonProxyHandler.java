@@ -1,0 +1,144 @@
+package ferry;
+
+import java.lang.ref.PhantomReference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * The handler behind every Java proxy of a Python object: each call goes to the native engine,
+ * which sends it to Python and converts the answer to the method's return type.
+ *
+ * <p>When Java no longer references a proxy, Python is told (the {@code g} command) so it can drop
+ * the object: through {@code java.lang.ref.Cleaner} on Java 9 and later, through a phantom
+ * reference queue on Java 8. Never through a finalizer.
+ */
+final class PythonProxyHandler implements InvocationHandler {
+    private final long server;
+    private final String id;
+
+    private PythonProxyHandler(long server, String id) {
+        this.server = server;
+        this.id = id;
+    }
+
+    /** A proxy implementing {@code interfaces} for the Python object {@code id}. */
+    static Object create(long server, String id, Class<?>[] interfaces) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (loader == null) {
+            loader = PythonProxyHandler.class.getClassLoader();
+        }
+        Object proxy = Proxy.newProxyInstance(loader, interfaces, new PythonProxyHandler(server, id));
+        // The entry point of the Python side is never released.
+        if (!"t".equals(id)) {
+            Lifetime.watch(proxy, server, id);
+        }
+        return proxy;
+    }
+
+    String pythonId() {
+        return id;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        return invoke0(server, id, method, args == null ? new Object[0] : args);
+    }
+
+    private static native Object invoke0(long server, String id, Method method, Object[] args) throws Throwable;
+
+    static native void released(long server, String id);
+
+    /** Tells Python when a proxy is unreachable. */
+    static final class Lifetime {
+        private static final Object CLEANER = makeCleaner();
+        private static final Method REGISTER = cleanerRegister();
+        private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<Object>();
+        private static final Set<Object> PENDING = Collections.synchronizedSet(
+                Collections.newSetFromMap(new IdentityHashMap<Object, Boolean>()));
+
+        private Lifetime() {}
+
+        private static Object makeCleaner() {
+            try {
+                Class<?> c = Class.forName("java.lang.ref.Cleaner");
+                return c.getMethod("create").invoke(null);
+            } catch (Exception java8) {
+                return null;
+            }
+        }
+
+        private static Method cleanerRegister() {
+            if (CLEANER == null) {
+                startJava8Thread();
+                return null;
+            }
+            try {
+                return CLEANER.getClass().getMethod("register", Object.class, Runnable.class);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static void watch(Object proxy, long server, String id) {
+            Release action = new Release(server, id);
+            if (REGISTER != null) {
+                try {
+                    REGISTER.invoke(CLEANER, proxy, action);
+                    return;
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot watch a Python proxy", e);
+                }
+            }
+            PENDING.add(new Phantom(proxy, action));
+        }
+
+        private static void startJava8Thread() {
+            Thread t = new Thread("ferry-proxy-release") {
+                @Override
+                public void run() {
+                    while (true) {
+                        try {
+                            Phantom p = (Phantom) QUEUE.remove();
+                            PENDING.remove(p);
+                            p.action.run();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            };
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static final class Phantom extends PhantomReference<Object> {
+            final Release action;
+
+            Phantom(Object referent, Release action) {
+                super(referent, QUEUE);
+                this.action = action;
+            }
+        }
+
+        /** Must not reference the proxy, or it would never become unreachable. */
+        private static final class Release implements Runnable {
+            private final long server;
+            private final String id;
+
+            Release(long server, String id) {
+                this.server = server;
+                this.id = id;
+            }
+
+            @Override
+            public void run() {
+                released(server, id);
+            }
+        }
+    }
+}
