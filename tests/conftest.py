@@ -1,0 +1,578 @@
+"""Fixtures of the gateway compatibility suite.
+
+Every test of ``test_gateway_*.py`` runs against two gateway servers with the same assertions:
+
+- ``py4j``: Py4J's own ``GatewayServer`` (the jar of the ``py4j`` wheel), started by the fixture
+  launcher ``fixtures.Py4JServerMain``; this is the reference that checks the assertions;
+- ``ferry``: ``.venv/bin/ferry serve``.
+
+Both serve ``fixtures.EntryPoint`` (tests/java/fixtures, compiled here with javac), listen on an
+ephemeral port printed as the first line of stdout, and are driven by the stock ``py4j`` client.
+
+Servers: ``server`` is shared by the whole session (one per kind); a test that counts references,
+shuts the server down or sends malformed input asks ``own_server`` for a server of its own. Every
+server started here is stopped when its fixture ends, and any left over at the end of the session.
+
+Environment: ``JAVA_HOME`` (else derived from ``javac`` on the PATH) gives the JDK that compiles the
+fixtures; ``FERRY_TEST_JAVA_HOME`` gives the Java runtime of the servers (default: that JDK).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import py4j.java_collections
+import py4j.java_gateway
+import py4j.protocol
+import py4j.version
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = TESTS_DIR.parent
+FIXTURE_SOURCES = TESTS_DIR / "java" / "fixtures"
+FERRY_BIN = REPO_ROOT / ".venv" / "bin" / "ferry"
+ENTRY_POINT_CLASS = "fixtures.EntryPoint"
+SERVER_KINDS = ("py4j", "ferry")
+
+# How long a server may take to print its port, and to exit once asked to.
+STARTUP_DEADLINE_S = 90.0
+EXIT_DEADLINE_S = 20.0
+
+
+# --------------------------------------------------------------------------- which servers run
+
+
+def ferry_gate() -> str | None:
+    """The one place that decides whether the ferry cases run: a skip reason, or None to run them.
+
+    The gate goes away once ``ferry serve`` has landed.
+    """
+    if not FERRY_BIN.exists():
+        return "ferry serve not built yet"
+    return None
+
+
+def server_param(kind: str) -> Any:
+    marks = []
+    if kind == "ferry":
+        reason = ferry_gate()
+        if reason is not None:
+            marks.append(pytest.mark.skip(reason=reason))
+    return pytest.param(kind, id=kind, marks=marks)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize every test that reaches a server by the kind of server.
+
+    ``@pytest.mark.servers("ferry")`` restricts a test to the kinds named.
+    """
+    if "server_kind" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("servers")
+    kinds = tuple(marker.args) if marker is not None else SERVER_KINDS
+    unknown = set(kinds) - set(SERVER_KINDS)
+    if unknown:
+        raise pytest.UsageError(
+            f"unknown server kinds {sorted(unknown)} on {metafunc.definition.nodeid}"
+        )
+    metafunc.parametrize(
+        "server_kind", [server_param(k) for k in kinds], scope="session"
+    )
+
+
+# --------------------------------------------------------------------------- Java
+
+
+def jdk_home() -> Path:
+    """The JDK that compiles the fixtures: JAVA_HOME, else two folders above the real javac."""
+    env = os.environ.get("JAVA_HOME")
+    if env and (Path(env) / "bin" / "javac").exists():
+        return Path(env)
+    javac = shutil.which("javac")
+    if javac is None:
+        raise RuntimeError(
+            "no javac on the PATH and no JAVA_HOME: a JDK is needed to compile the fixtures"
+        )
+    return Path(os.path.realpath(javac)).parent.parent
+
+
+def runtime_java_home() -> Path:
+    """The Java runtime of the servers: FERRY_TEST_JAVA_HOME, else the compiling JDK."""
+    env = os.environ.get("FERRY_TEST_JAVA_HOME")
+    return Path(env) if env else jdk_home()
+
+
+def py4j_jar() -> Path:
+    jar = Path(sys.prefix) / "share" / "py4j" / f"py4j{py4j.version.__version__}.jar"
+    if jar.exists():
+        return jar
+    found = py4j.java_gateway.find_jar_path()
+    if not found:
+        raise RuntimeError(
+            f"the py4j jar is missing (looked for {jar}): pip install py4j"
+        )
+    return Path(found)
+
+
+def compile_fixtures(out_dir: Path) -> Path:
+    sources = sorted(str(p) for p in FIXTURE_SOURCES.glob("*.java"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(jdk_home() / "bin" / "javac"),
+        "-encoding",
+        "UTF-8",
+        "-Xlint:all",
+        "-d",
+        str(out_dir),
+        "-cp",
+        str(py4j_jar()),
+        *sources,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"javac failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    return out_dir
+
+
+# --------------------------------------------------------------------------- server processes
+
+_LIVE_SERVERS: set[ServerProcess] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@dataclass(eq=False)
+class ServerProcess:
+    """A running gateway server process (either kind) and how to reach and stop it."""
+
+    kind: str
+    port: int
+    auth_token: str | None
+    popen: subprocess.Popen[bytes]
+    stderr_path: Path
+    stdout_lines: list[str] = field(default_factory=list)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.port)
+
+    def is_running(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait_exit(self, timeout: float = EXIT_DEADLINE_S) -> int | None:
+        """The exit status once the process has ended, or None if it still runs after ``timeout``."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stderr_text(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Ask politely (close stdin), then kill the process group; never leaves a JVM behind."""
+        with _LIVE_LOCK:
+            _LIVE_SERVERS.discard(self)
+        if self.popen.poll() is None:
+            with contextlib.suppress(OSError):
+                if self.popen.stdin is not None:
+                    self.popen.stdin.close()
+            if self.wait_exit(5.0) is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=EXIT_DEADLINE_S)
+        else:
+            # The server ended by itself; reap whatever else its session may have left.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+        for stream in (self.popen.stdin, self.popen.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} server pid={self.popen.pid} port={self.port}>"
+
+
+def _stop_all_servers() -> None:
+    with _LIVE_LOCK:
+        left = list(_LIVE_SERVERS)
+    for server in left:
+        server.stop()
+
+
+atexit.register(_stop_all_servers)
+
+
+class ServerLauncher:
+    """Starts either kind of server the same way: port 0, optional token file, port on stdout."""
+
+    def __init__(self, classes_dir: Path, work_dir: Path) -> None:
+        self.classes_dir = classes_dir
+        self.work_dir = work_dir
+        self.java_home = runtime_java_home()
+        self._count = 0
+
+    def command(
+        self, kind: str, token_file: Path | None
+    ) -> tuple[list[str], dict[str, str]]:
+        env = dict(os.environ)
+        if kind == "py4j":
+            classpath = os.pathsep.join([str(self.classes_dir), str(py4j_jar())])
+            cmd = [
+                str(self.java_home / "bin" / "java"),
+                "-cp",
+                classpath,
+                "fixtures.Py4JServerMain",
+            ]
+            if token_file is not None:
+                cmd += ["--auth-token-file", str(token_file)]
+        elif kind == "ferry":
+            cmd = [
+                str(FERRY_BIN),
+                "serve",
+                "--classpath",
+                str(self.classes_dir),
+                "--entry-point",
+                ENTRY_POINT_CLASS,
+                "--port",
+                "0",
+                "--die-on-exit",
+            ]
+            if token_file is not None:
+                cmd += ["--auth-token-file", str(token_file)]
+            env["JAVA_HOME"] = str(self.java_home)
+        else:
+            raise ValueError(f"unknown server kind {kind!r}")
+        return cmd, env
+
+    def start(self, kind: str, auth_token: str | None = None) -> ServerProcess:
+        self._count += 1
+        tag = f"{kind}-{self._count}"
+        token_file = None
+        if auth_token is not None:
+            token_file = self.work_dir / f"{tag}.token"
+            token_file.write_text(auth_token + "\n", encoding="utf-8")
+        stderr_path = self.work_dir / f"{tag}.stderr"
+        cmd, env = self.command(kind, token_file)
+        with open(stderr_path, "wb") as stderr:
+            popen = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                start_new_session=True,
+            )
+        lines: list[str] = []
+        first: queue.Queue[str | None] = queue.Queue()
+
+        def drain() -> None:
+            assert popen.stdout is not None
+            for raw in popen.stdout:
+                text = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if not lines:
+                    first.put(text)
+                lines.append(text)
+            first.put(None)
+
+        threading.Thread(target=drain, name=f"stdout-{tag}", daemon=True).start()
+        server = ServerProcess(kind, 0, auth_token, popen, stderr_path, lines)
+        with _LIVE_LOCK:
+            _LIVE_SERVERS.add(server)
+        try:
+            line = first.get(timeout=STARTUP_DEADLINE_S)
+        except queue.Empty:
+            server.stop()
+            raise RuntimeError(
+                f"{kind} server printed no port within {STARTUP_DEADLINE_S}s: {cmd}\n{server.stderr_text()}"
+            ) from None
+        if line is None or not line.strip().isdigit():
+            server.stop()
+            raise RuntimeError(
+                f"{kind} server did not print its port (first line {line!r}, status {popen.poll()}): "
+                f"{cmd}\n{server.stderr_text()}"
+            )
+        server.port = int(line)
+        return server
+
+
+@pytest.fixture(scope="session")
+def fixture_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The compiled Java fixtures (package ``fixtures``)."""
+    return compile_fixtures(tmp_path_factory.mktemp("fixture-classes"))
+
+
+@pytest.fixture(scope="session")
+def launcher(
+    fixture_classes: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ServerLauncher:
+    return ServerLauncher(fixture_classes, tmp_path_factory.mktemp("servers"))
+
+
+@pytest.fixture(scope="session")
+def server(server_kind: str, launcher: ServerLauncher) -> Iterator[ServerProcess]:
+    """The shared server of this kind, for tests that leave it as they found it."""
+    process = launcher.start(server_kind)
+    yield process
+    process.stop()
+
+
+ServerFactory = Callable[..., ServerProcess]
+
+
+@pytest.fixture
+def own_server(server_kind: str, launcher: ServerLauncher) -> Iterator[ServerFactory]:
+    """Starts servers of this test's kind that only this test uses: ``own_server(auth_token=None)``."""
+    started: list[ServerProcess] = []
+
+    def start(auth_token: str | None = None) -> ServerProcess:
+        process = launcher.start(server_kind, auth_token=auth_token)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass(frozen=True)
+class ClientAPI:
+    """The client library under test, by the names py4j gives them.
+
+    A later client (ferry's own, with py4j's API) provides the same names; tests reach the client
+    only through this object and the ``gateway`` fixtures, so the client can be parametrized too.
+    """
+
+    name: str
+    JavaGateway: Any
+    GatewayParameters: Any
+    java_import: Callable[..., Any]
+    get_field: Callable[..., Any]
+    set_field: Callable[..., Any]
+    get_method: Callable[..., Any]
+    JavaObject: type
+    JavaMember: type
+    JavaClass: type
+    JavaPackage: type
+    JVMView: type
+    JavaList: type
+    JavaMap: type
+    JavaSet: type
+    JavaArray: type
+    JavaIterator: type
+    Py4JError: type[Exception]
+    Py4JJavaError: type[Exception]
+    Py4JNetworkError: type[Exception]
+    Py4JAuthenticationError: type[Exception]
+
+    def close_gateway(self, gateway: Any) -> None:
+        """Releases what the test left, closes the sockets, and stops later releases from reconnecting."""
+        gc.collect()
+        gateway.close()
+        gateway._gateway_client.is_connected = False
+
+
+PY4J_CLIENT = ClientAPI(
+    name="py4j",
+    JavaGateway=py4j.java_gateway.JavaGateway,
+    GatewayParameters=py4j.java_gateway.GatewayParameters,
+    java_import=py4j.java_gateway.java_import,
+    get_field=py4j.java_gateway.get_field,
+    set_field=py4j.java_gateway.set_field,
+    get_method=py4j.java_gateway.get_method,
+    JavaObject=py4j.java_gateway.JavaObject,
+    JavaMember=py4j.java_gateway.JavaMember,
+    JavaClass=py4j.java_gateway.JavaClass,
+    JavaPackage=py4j.java_gateway.JavaPackage,
+    JVMView=py4j.java_gateway.JVMView,
+    JavaList=py4j.java_collections.JavaList,
+    JavaMap=py4j.java_collections.JavaMap,
+    JavaSet=py4j.java_collections.JavaSet,
+    JavaArray=py4j.java_collections.JavaArray,
+    JavaIterator=py4j.java_collections.JavaIterator,
+    Py4JError=py4j.protocol.Py4JError,
+    Py4JJavaError=py4j.protocol.Py4JJavaError,
+    Py4JNetworkError=py4j.protocol.Py4JNetworkError,
+    Py4JAuthenticationError=py4j.protocol.Py4JAuthenticationError,
+)
+
+
+@pytest.fixture(scope="session")
+def api() -> ClientAPI:
+    """The client library (stock py4j for now)."""
+    return PY4J_CLIENT
+
+
+_SERVER_TOKEN = object()
+GatewayFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def gateway_factory(
+    api: ClientAPI, own_server: ServerFactory
+) -> Iterator[GatewayFactory]:
+    """``gateway_factory(server, auth_token=<the server's>, auto_convert=False, auto_field=False)``.
+
+    Every gateway made here is closed when the test ends, before any ``own_server`` stops (this
+    fixture depends on ``own_server`` for that order).
+    """
+    made: list[Any] = []
+
+    def make(
+        server: ServerProcess,
+        *,
+        auth_token: Any = _SERVER_TOKEN,
+        auto_convert: bool = False,
+        auto_field: bool = False,
+    ) -> Any:
+        token = server.auth_token if auth_token is _SERVER_TOKEN else auth_token
+        params = api.GatewayParameters(
+            port=server.port,
+            auth_token=token,
+            auto_convert=auto_convert,
+            auto_field=auto_field,
+        )
+        gateway = api.JavaGateway(gateway_parameters=params)
+        made.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in made:
+        api.close_gateway(gateway)
+
+
+@pytest.fixture
+def gateway(gateway_factory: GatewayFactory, server: ServerProcess) -> Any:
+    """A client gateway on the shared server."""
+    return gateway_factory(server)
+
+
+@pytest.fixture
+def entry_point(gateway: Any) -> Any:
+    return gateway.entry_point
+
+
+# --------------------------------------------------------------------------- raw protocol
+
+
+class RawConnection:
+    """One socket speaking Py4J's text protocol by hand, for exact replies and malformed input."""
+
+    def __init__(self, port: int, timeout: float = 30.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
+
+    def send(self, *lines: str | bytes) -> None:
+        """Sends each line followed by LF."""
+        data = b"".join(
+            (line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n"
+            for line in lines
+        )
+        self.sock.sendall(data)
+
+    def reply(self) -> str:
+        """The next reply line without its LF; '' at end of stream."""
+        return self.reader.readline().decode("utf-8").removesuffix("\n")
+
+    def call(self, *lines: str | bytes) -> str:
+        self.send(*lines)
+        return self.reply()
+
+    def is_closed_by_peer(self) -> bool:
+        """True once the server has closed this socket (end of stream or reset)."""
+        try:
+            return self.reader.readline() == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.reader.close()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+@pytest.fixture
+def raw_connect() -> Iterator[Callable[[ServerProcess], RawConnection]]:
+    """``raw_connect(server)`` opens a raw protocol socket, closed when the test ends."""
+    opened: list[RawConnection] = []
+
+    def connect(server: ServerProcess) -> RawConnection:
+        conn = RawConnection(server.port)
+        opened.append(conn)
+        if server.auth_token is not None:
+            conn.send("A", server.auth_token)
+            assert conn.reply() == "!yv"
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+
+
+# --------------------------------------------------------------------------- helpers for tests
+
+
+def poll_until(
+    predicate: Callable[[], bool], deadline_s: float = 30.0, interval_s: float = 0.05
+) -> bool:
+    """Calls ``predicate`` until it is true or the deadline passes; True if it became true.
+
+    For liveness conditions only: the deadline is a bound, never what is being measured.
+    """
+    end = time.monotonic() + deadline_s
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= end:
+            return False
+        time.sleep(interval_s)
+
+
+@pytest.fixture(scope="session")
+def helpers() -> SimpleNamespace:
+    """Small helpers for the tests (kept here so that tests import nothing from conftest)."""
+    return SimpleNamespace(poll_until=poll_until, live_references=live_references)
+
+
+def live_references(gateway: Any) -> int:
+    """The number of live bindings on the server (all clients), read the way PySpark-era clients do.
+
+    The two objects this reading creates are released before it returns and are not counted
+    twice: the count includes them, so readings taken the same way compare equal.
+    """
+    server_gateway = gateway.java_gateway_server.getGateway()
+    bindings = server_gateway.getBindings()
+    count = int(bindings.size())
+    gateway.detach(bindings)
+    gateway.detach(server_gateway)
+    return count
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _stop_all_servers()
