@@ -60,6 +60,10 @@ struct ServeArgs {
     /// Close connections idle for this many milliseconds (0: never)
     #[arg(long, default_value_t = 0)]
     read_timeout: u32,
+    /// Pinned-thread mode (Py4J's ClientServer, PySpark's default): one socket per pair of
+    /// threads, callbacks on the same socket and thread
+    #[arg(long)]
+    pinned_thread: bool,
     /// An option for the JVM (repeatable), e.g. --jvm-option=-Xmx2g
     #[arg(long = "jvm-option", allow_hyphen_values = true)]
     jvm_options: Vec<String>,
@@ -137,7 +141,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 .static_method_id(
                     gs,
                     c"launch",
-                    c"(Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;I)Lferry/GatewayServer;",
+                    c"(Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;IZ)Lferry/GatewayServer;",
                 )
                 .map_err(|e| describe(env, e))?;
             let address = env.new_string(&args.address).map_err(|e| describe(env, e))?;
@@ -156,8 +160,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
                 JValue::Object(unix).to_jvalue(),
                 JValue::Object(tok).to_jvalue(),
                 JValue::Int(args.read_timeout as i32).to_jvalue(),
+                JValue::Bool(args.pinned_thread).to_jvalue(),
             ];
-            // SAFETY: GatewayServer.launch has exactly these six parameters and returns an object.
+            // SAFETY: GatewayServer.launch has exactly these seven parameters and returns an object.
             let v = unsafe { env.call_static(gs, launch, JType::Object, &call_args) }
                 .map_err(|e| describe(env, e))?;
             env.new_global(object(v)).map_err(|e| describe(env, e))

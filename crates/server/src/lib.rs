@@ -10,6 +10,7 @@ pub mod callback;
 pub mod glue;
 pub mod natives;
 mod server;
+mod session;
 mod transport;
 
 pub use server::{Server, ServerConfig};

@@ -88,6 +88,7 @@ extern "system" fn native_start(
     python_address: jobject,
     python_port: jint,
     python_token: jobject,
+    pinned: jni::sys::jboolean,
 ) -> jlong {
     guard(raw, 0, |env| {
         let python_ip: IpAddr = opt_string(env, python_address)?
@@ -111,6 +112,7 @@ extern "system" fn native_start(
                 address: SocketAddr::new(python_ip, python_port),
                 token: opt_string(env, python_token)?,
             },
+            pinned,
         };
         let engine = Engine::new(env, Local::from_raw(entry_point), Local::from_raw(this))
             .map_err(|e| jni_message(env, e))?;
@@ -183,7 +185,7 @@ extern "system" fn proxy_invoke(
             },
             &mut payload,
         );
-        let reply = match s.callbacks().send(&payload) {
+        let reply = match crate::session::send_to_python(s, env, &payload) {
             Ok(r) => r,
             Err(e) => {
                 throw_py4j(
@@ -273,7 +275,7 @@ pub fn register_natives(env: &Env) -> JResult<()> {
             &[
                 NativeMethod {
                     name: c"nativeStart",
-                    sig: c"(Lferry/GatewayServer;Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;IILjava/lang/String;ILjava/lang/String;)J",
+                    sig: c"(Lferry/GatewayServer;Ljava/lang/Object;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;IILjava/lang/String;ILjava/lang/String;Z)J",
                     fn_ptr: native_start as *mut c_void,
                 },
                 NativeMethod {

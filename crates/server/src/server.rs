@@ -1,25 +1,20 @@
 //! The gateway server: listeners, one JVM-attached thread per connection, authentication.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::net::{IpAddr, TcpListener};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use ferry_engine::Engine;
 use ferry_engine::jni_raw::{Env, Global};
-use ferry_engine::{Engine, Outcome};
-use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
-use ferry_protocol::{Command, Reply};
 use parking_lot::{Condvar, Mutex};
 
 use crate::callback::{CallbackClient, CallbackTarget};
+use crate::session::Session;
 use crate::transport::{Conn, Listener};
-
-/// Largest message accepted before a connection has authenticated.
-const PRE_AUTH_LIMIT: usize = 64 * 1024;
 
 /// How a server listens and who it lets in.
 #[derive(Debug, Clone)]
@@ -36,6 +31,10 @@ pub struct ServerConfig {
     pub read_timeout: Option<Duration>,
     /// Where calls to Python objects go (the Python side's callback server).
     pub callback: CallbackTarget,
+    /// Pinned-thread mode (Py4J's ClientServer): a call from Java to Python made while a thread
+    /// serves a connection travels on that same connection, and the Python side's calls made
+    /// meanwhile run in that same Java thread.
+    pub pinned: bool,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +49,7 @@ impl Default for ServerConfig {
                 address: std::net::SocketAddr::from(([127, 0, 0, 1], 25334)),
                 token: None,
             },
+            pinned: false,
         }
     }
 }
@@ -141,6 +141,16 @@ impl Server {
         &self.inner.callbacks
     }
 
+    /// The server's settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Whether two handles are the same server.
+    pub fn same(&self, other: &Server) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Whether the server has shut down.
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
@@ -196,8 +206,10 @@ impl Server {
                 Ok(conn) => {
                     let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
                     let s = self.clone();
+                    // Deep Python <-> Java recursion runs on this one thread in pinned mode.
                     let spawned = std::thread::Builder::new()
                         .name(format!("ferry-conn-{id}"))
+                        .stack_size(16 << 20)
                         .spawn(move || s.serve(id, conn));
                     if spawned.is_err() {
                         // Out of threads: the connection is dropped (closed) and others go on.
@@ -242,15 +254,9 @@ impl Server {
         }
         // A shutdown between accept and registration would miss this connection.
         if !self.is_stopped() {
-            let mut session = Session {
-                server: self,
-                env: &env,
-                conn,
-                decoder: Decoder::new(Side::Java),
-                out: Vec::with_capacity(4096),
-                authenticated: self.inner.config.auth_token.is_none(),
-            };
-            let _ = session.run();
+            let authenticated = self.inner.config.auth_token.is_none();
+            let session = Session::new(self.clone(), conn, authenticated);
+            let _ = session.serve(&env);
         }
         self.inner.conns.lock().remove(&id);
         Env::detach_current();
@@ -260,7 +266,7 @@ impl Server {
     /// matches, and interrupts their Java threads. Unlike Py4J, a client cannot close another
     /// client's connections: the peer address must match too, and the server's own port is never
     /// a match.
-    fn cancel(&self, env: &Env, requester: Option<IpAddr>, remote_port: &str) {
+    pub(crate) fn cancel(&self, env: &Env, requester: Option<IpAddr>, remote_port: &str) {
         let Ok(port) = remote_port.trim().parse::<u16>() else {
             return;
         };
@@ -274,170 +280,5 @@ impl Server {
                 c.conn.shutdown();
             }
         }
-    }
-}
-
-/// Constant-time comparison of the secret part (the length is not secret).
-fn same_token(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
-}
-
-/// One connection's loop.
-struct Session<'a> {
-    server: &'a Server,
-    env: &'a Env,
-    conn: Conn,
-    decoder: Decoder,
-    out: Vec<u8>,
-    authenticated: bool,
-}
-
-/// Whether to go on after a message.
-enum Next {
-    Continue,
-    Close,
-}
-
-impl Session<'_> {
-    fn run(&mut self) -> io::Result<()> {
-        let inner = &self.server.inner;
-        self.conn.set_read_timeout(inner.config.read_timeout)?;
-        if !self.authenticated {
-            self.decoder.set_max_message(PRE_AUTH_LIMIT);
-        }
-        loop {
-            loop {
-                match self.decoder.next() {
-                    Ok(Some(msg)) => {
-                        if let Next::Close = self.handle(msg)? {
-                            self.flush()?;
-                            return Ok(());
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        self.reply(&Reply::Fatal(format!("ferry.Py4JException: {e}")));
-                        self.flush()?;
-                        return Ok(());
-                    }
-                }
-            }
-            self.flush()?;
-            let conn = &mut self.conn;
-            let n = match self
-                .decoder
-                .fill(64 * 1024, |buf| io::Read::read(conn, buf))
-            {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    // Read timeout: Py4J resets the connection.
-                    self.conn.reset();
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
-            };
-            if n == 0 {
-                return Ok(());
-            }
-        }
-    }
-
-    fn reply(&mut self, r: &Reply) {
-        encode_reply(r, Side::Java, &mut self.out);
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.conn.write_all(&self.out)?;
-            self.out.clear();
-        }
-        Ok(())
-    }
-
-    fn handle(&mut self, msg: Incoming) -> io::Result<Next> {
-        let cmd = match msg {
-            Incoming::Command(c) => c,
-            Incoming::Reply(_) | Incoming::Callback(_) => {
-                self.reply(&Reply::Fatal(
-                    "ferry.Py4JException: a reply arrived where a command was expected".into(),
-                ));
-                return Ok(Next::Close);
-            }
-        };
-        let inner = &self.server.inner;
-        if let Command::Auth { token } = &cmd {
-            return Ok(match &inner.config.auth_token {
-                Some(expected) if same_token(token, expected) => {
-                    self.authenticated = true;
-                    self.decoder.set_max_message(usize::MAX);
-                    self.reply(&Reply::VOID);
-                    Next::Continue
-                }
-                Some(_) => {
-                    self.reply(&Reply::error_message(
-                        "Authentication error: bad auth token",
-                    ));
-                    self.flush()?;
-                    self.conn.reset();
-                    Next::Close
-                }
-                None => {
-                    self.reply(&Reply::Fatal(
-                        "ferry.Py4JException: Unknown command received: A".into(),
-                    ));
-                    Next::Close
-                }
-            });
-        }
-        if !self.authenticated {
-            self.reply(&Reply::error_message(
-                "Authentication error: unexpected command.",
-            ));
-            self.flush()?;
-            self.conn.reset();
-            return Ok(Next::Close);
-        }
-        let engine = &inner.engine;
-        let env = self.env;
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| engine.execute(env, cmd))).unwrap_or_else(|_| {
-                Outcome::Reply(Reply::error_message(
-                    "ferry.Py4JException: internal error in the gateway (a bug: please report it)",
-                ))
-            });
-        match outcome {
-            Outcome::Reply(r) => self.reply(&r),
-            Outcome::Fatal(m) => {
-                self.reply(&Reply::Fatal(m));
-                return Ok(Next::Close);
-            }
-            Outcome::Stream(channel) => {
-                self.reply(&Reply::VOID);
-                self.flush()?;
-                let conn = &mut self.conn;
-                engine.pump_channel(env, &channel, &mut |chunk| conn.write_all(chunk))?;
-            }
-            Outcome::Shutdown => {
-                self.flush()?;
-                self.server.shutdown();
-                return Ok(Next::Close);
-            }
-            Outcome::Cancel { remote_port, .. } => {
-                let peer = self.conn.peer().map(|p| p.ip());
-                self.server.cancel(env, peer, &remote_port);
-            }
-        }
-        Ok(Next::Continue)
     }
 }

@@ -29,6 +29,7 @@ public class GatewayServer {
     private final int readTimeout;
     private volatile CallbackClient callbackClient;
     private final Gateway gateway = new Gateway(this);
+    private boolean pinnedThreads;
     private long handle;
 
     public GatewayServer() {
@@ -100,7 +101,7 @@ public class GatewayServer {
             CallbackClient cb = callbackClient;
             handle = nativeStart(this, entryPoint, address.getHostAddress(), port, unixSocketPath,
                     authToken, connectTimeout, readTimeout, cb.getAddress().getHostAddress(), cb.getPort(),
-                    cb.getAuthToken());
+                    cb.getAuthToken(), pinnedThreads);
         }
         if (!fork) {
             awaitShutdown();
@@ -222,7 +223,7 @@ public class GatewayServer {
      * Builds and starts a server (used by the {@code ferry serve} command, which creates the JVM).
      */
     static GatewayServer launch(Object entryPoint, String address, int port, String unixSocketPath,
-            String authToken, int readTimeout) throws UnknownHostException {
+            String authToken, int readTimeout, boolean pinnedThreads) throws UnknownHostException {
         GatewayServer server = new GatewayServerBuilder(entryPoint)
                 .javaAddress(InetAddress.getByName(address))
                 .javaPort(port)
@@ -230,13 +231,29 @@ public class GatewayServer {
                 .authToken(authToken)
                 .readTimeout(readTimeout)
                 .build();
+        server.pinnedThreads = pinnedThreads;
         server.start();
         return server;
     }
 
+    /** Switches to the pinned-thread model before the server starts (see {@link ClientServer}). */
+    void setPinnedThreads(boolean pinned) {
+        synchronized (this) {
+            if (handle != 0) {
+                throw new IllegalStateException("the gateway server is already started");
+            }
+            pinnedThreads = pinned;
+        }
+    }
+
+    /** Whether calls follow the pinned-thread model. */
+    public boolean isPinnedThreads() {
+        return pinnedThreads;
+    }
+
     private static native long nativeStart(GatewayServer self, Object entryPoint, String address, int port,
             String unixSocketPath, String authToken, int connectTimeout, int readTimeout, String pythonAddress,
-            int pythonPort, String pythonAuthToken);
+            int pythonPort, String pythonAuthToken, boolean pinnedThreads);
 
     private static native void nativeResetCallback(long handle, String pythonAddress, int pythonPort);
 

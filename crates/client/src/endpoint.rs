@@ -1,0 +1,168 @@
+//! Where a gateway listens, and the byte stream to it.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The address of a gateway: a TCP host and port, or a Unix socket path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A TCP listener (`127.0.0.1:25333` by default, as Py4J).
+    Tcp {
+        /// Host name or IP address.
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// A Unix domain socket.
+    Unix(PathBuf),
+}
+
+impl Endpoint {
+    /// A TCP endpoint.
+    pub fn tcp(host: impl Into<String>, port: u16) -> Endpoint {
+        Endpoint::Tcp {
+            host: host.into(),
+            port,
+        }
+    }
+
+    /// A Unix socket endpoint.
+    pub fn unix(path: impl Into<PathBuf>) -> Endpoint {
+        Endpoint::Unix(path.into())
+    }
+
+    /// The endpoint for a Py4J-style `address` and `port`: an address that is a path (starts with
+    /// `/`) or is written `unix:<path>` names a Unix socket and the port is ignored.
+    pub fn from_address(address: &str, port: u16) -> Endpoint {
+        if let Some(path) = address.strip_prefix("unix:") {
+            Endpoint::unix(path)
+        } else if address.starts_with('/') {
+            Endpoint::unix(address)
+        } else {
+            Endpoint::tcp(address, port)
+        }
+    }
+
+    /// Opens a stream to the endpoint. TCP streams get `TCP_NODELAY`.
+    pub(crate) fn connect(&self, timeout: Option<Duration>) -> io::Result<Stream> {
+        match self {
+            Endpoint::Tcp { host, port } => {
+                let mut last = None;
+                for addr in (host.as_str(), *port).to_socket_addrs()? {
+                    let attempt = match timeout {
+                        Some(t) if !t.is_zero() => TcpStream::connect_timeout(&addr, t),
+                        _ => TcpStream::connect(addr),
+                    };
+                    match attempt {
+                        Ok(s) => {
+                            s.set_nodelay(true)?;
+                            return Ok(Stream::Tcp(s));
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                Err(last.unwrap_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "the host name has no address")
+                }))
+            }
+            Endpoint::Unix(path) => UnixStream::connect(path).map(Stream::Unix),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// A connected byte stream.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    pub(crate) fn set_read_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(t),
+            Stream::Unix(s) => s.set_read_timeout(t),
+        }
+    }
+
+    pub(crate) fn set_write_timeout(&self, t: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_write_timeout(t),
+            Stream::Unix(s) => s.set_write_timeout(t),
+        }
+    }
+
+    pub(crate) fn shutdown(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(Shutdown::Both),
+            Stream::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+
+    /// The local TCP port (what the server sees as this connection's remote port).
+    pub(crate) fn local_port(&self) -> Option<u16> {
+        match self {
+            Stream::Tcp(s) => s.local_addr().ok().map(|a| a.port()),
+            Stream::Unix(_) => None,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_forms() {
+        assert_eq!(
+            Endpoint::from_address("127.0.0.1", 25333),
+            Endpoint::tcp("127.0.0.1", 25333)
+        );
+        assert_eq!(
+            Endpoint::from_address("/tmp/g.sock", 25333),
+            Endpoint::unix("/tmp/g.sock")
+        );
+        assert_eq!(
+            Endpoint::from_address("unix:rel.sock", 0),
+            Endpoint::unix("rel.sock")
+        );
+        assert_eq!(Endpoint::tcp("::1", 1).to_string(), "[::1]:1");
+        assert_eq!(Endpoint::unix("/a").to_string(), "unix:/a");
+    }
+}

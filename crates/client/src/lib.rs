@@ -1,0 +1,30 @@
+//! ferry's client, in pure Rust: talks to a Py4J-compatible gateway (Py4J's own `GatewayServer`
+//! or `ferry serve`) over TCP or a Unix socket with Py4J's text protocol.
+//!
+//! - [`Client`]: a pool of connections (one per concurrent caller, reused), `TCP_NODELAY`, the
+//!   authentication token, read timeouts, waits in slices so that the caller can interrupt them,
+//!   Py4J's cancel command on interrupt, and fork safety (a child never uses its parent's
+//!   sockets).
+//! - Reference release: [`Client::retain`] gives a handle per Java id; dropping the last handle
+//!   queues an `m d` command. Queued releases go in the same write as the next command, or from a
+//!   background thread within [`Config::release_delay`], in batches, never inside a connection that
+//!   waits for a reply.
+//! - Counters of commands and round trips per connection ([`Client::connection_stats`]), so that
+//!   tests can assert how many round trips an operation costs.
+//!
+//! Commands are encoded and replies decoded with `ferry-protocol`; this crate adds the sockets.
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod config;
+mod connection;
+mod endpoint;
+mod error;
+mod release;
+
+pub use client::{Client, ClientStats, Options, Retained, StreamReader};
+pub use config::Config;
+pub use connection::{ConnectionStats, Response};
+pub use endpoint::Endpoint;
+pub use error::{ClientError, When};

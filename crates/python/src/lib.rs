@@ -1,0 +1,27 @@
+//! `ferry._native`: the extension module under the `ferry` package.
+//!
+//! It holds what must be fast or must run without the GIL: the connection pool of each gateway
+//! (from `ferry-client`), argument encoding and reply decoding (with `ferry-protocol`), reference
+//! handles whose garbage collection queues `m d` releases, and the waits on sockets, which release
+//! the GIL and check for signals so that Ctrl-C raises `KeyboardInterrupt` promptly. The Python
+//! objects it builds (proxies, exceptions) come from hooks the package registers once.
+
+mod client;
+mod decode;
+mod encode;
+mod errors;
+mod handles;
+mod hooks;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::PyClient>()?;
+    m.add_class::<handles::Ref>()?;
+    m.add_class::<handles::StreamReader>()?;
+    m.add_function(wrap_pyfunction!(hooks::install, m)?)?;
+    m.add_function(wrap_pyfunction!(hooks::set_converter_override, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
