@@ -24,4 +24,4 @@ pub use command::{
 };
 pub use error::ProtocolError;
 pub use reply::Reply;
-pub use value::{ENTRY_POINT_ID, GATEWAY_SERVER_ID, DEFAULT_VIEW_ID, RefKind, Value};
+pub use value::{DEFAULT_VIEW_ID, ENTRY_POINT_ID, GATEWAY_SERVER_ID, RefKind, Value};

@@ -73,7 +73,9 @@ impl Decoder {
         }
     }
 
-    /// Limits the size of one message (a longer one is a [`ProtocolError::TooLarge`]).
+    /// Limits the size of one message, line ends included: a longer one is a
+    /// [`ProtocolError::TooLarge`], reported as soon as the bytes buffered for it pass the limit,
+    /// whether or not its lines have ended.
     pub fn set_max_message(&mut self, limit: usize) {
         self.max_message = limit;
     }
@@ -146,6 +148,8 @@ impl Decoder {
     ///
     /// After an error the decoder's state is unspecified: the connection is to be closed, as Py4J
     /// closes it.
+    // Not an `Iterator`: `Ok(None)` means "not yet", not "never again".
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Incoming>, ProtocolError> {
         loop {
             if !self.next_line() {
@@ -155,6 +159,13 @@ impl Decoder {
                     });
                 }
                 return Ok(None);
+            }
+            // Checked on every line, before anything else, so that the outcome does not depend
+            // on how the bytes arrived.
+            if self.scan - self.start > self.max_message {
+                return Err(ProtocolError::TooLarge {
+                    limit: self.max_message,
+                });
             }
             if let Some(shape) = self.shape()? {
                 let n = self.lines.len();
@@ -180,6 +191,11 @@ impl Decoder {
             if self.skip_lf {
                 self.skip_lf = false;
                 if b == b'\n' {
+                    // The LF of a CRLF whose CR ended the previous message belongs to that
+                    // message, not to the next one.
+                    if self.lines.is_empty() && self.start == self.scan {
+                        self.start += 1;
+                    }
                     self.scan += 1;
                     self.line_start = self.scan;
                     continue;
@@ -289,8 +305,10 @@ impl Decoder {
         let name = first[0];
         // Every fixed-shape message with an `e` line must end with it.
         let n = self.lines.len();
-        let has_end = !matches!((self.side, name), (Side::Java, b'A' | b's' | b'z'))
-            && !(self.side == Side::Java && name == b'j' && self.line(1) == b"s");
+        // Python sends `A`, `s` and `z` without one, and `j s` is only two lines.
+        let no_end = self.side == Side::Java
+            && (matches!(name, b'A' | b's' | b'z') || (name == b'j' && self.line(1) == b"s"));
+        let has_end = !no_end;
         if has_end && self.line(n - 1) != b"e" {
             return Err(ProtocolError::Malformed {
                 command: name as char,
@@ -311,7 +329,9 @@ impl Decoder {
     }
 
     fn values(&self, from: usize) -> Result<Vec<Value>, ProtocolError> {
-        (from..self.lines.len() - 1).map(|i| self.value(i)).collect()
+        (from..self.lines.len() - 1)
+            .map(|i| self.value(i))
+            .collect()
     }
 
     fn string(&self, i: usize) -> Result<String, ProtocolError> {
@@ -420,7 +440,9 @@ impl Decoder {
                         other => {
                             return Err(ProtocolError::Malformed {
                                 command: 'a',
-                                detail: format!("array component type must be a string, got {other:?}"),
+                                detail: format!(
+                                    "array component type must be a string, got {other:?}"
+                                ),
                             });
                         }
                     };
@@ -509,7 +531,9 @@ impl Decoder {
                         other => {
                             return Err(ProtocolError::Malformed {
                                 command: 'd',
-                                detail: format!("view sequence must be null or a string, got {other:?}"),
+                                detail: format!(
+                                    "view sequence must be null or a string, got {other:?}"
+                                ),
                             });
                         }
                     },
@@ -537,7 +561,9 @@ impl Decoder {
                     other => {
                         return Err(ProtocolError::Malformed {
                             command: 'h',
-                            detail: format!("help short-name flag must be a boolean, got {other:?}"),
+                            detail: format!(
+                                "help short-name flag must be a boolean, got {other:?}"
+                            ),
                         });
                     }
                 };

@@ -6,8 +6,8 @@ use super::Side;
 use super::escape::escape_into;
 use super::number::{format_java_double, format_java_float, format_python_float};
 use crate::{
-    ArrayCommand, CallTarget, CallbackCommand, Command, DirCommand, HelpTarget, ListCommand,
-    Reply, Value, ViewCommand,
+    ArrayCommand, CallTarget, CallbackCommand, Command, DirCommand, HelpTarget, ListCommand, Reply,
+    Value, ViewCommand,
 };
 
 fn push_int(out: &mut Vec<u8>, v: impl std::fmt::Display) {

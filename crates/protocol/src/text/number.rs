@@ -143,9 +143,7 @@ pub fn parse_java_double(s: &str) -> Option<f64> {
         "NaN" => return Some(f64::NAN),
         "Infinity" => f64::INFINITY,
         _ => {
-            let body = body
-                .strip_suffix(['f', 'F', 'd', 'D'])
-                .unwrap_or(body);
+            let body = body.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(body);
             let mut seen_digit = false;
             let mut seen_exp = false;
             let mut prev = b' ';
