@@ -1,0 +1,176 @@
+//! The round-trip check shared by the corpus replay test, the transcript tests and the fuzz
+//! target (which includes this file by path): whatever bytes come in, decoding must not panic,
+//! and every message that decodes must come back the same after the peer's encoder wrote it and
+//! the decoder read it again.
+//!
+//! "The same" allows for the asymmetries of the protocol itself:
+//! - Python writes every reference with the plain `r` tag, so a reference that Java tagged `l`,
+//!   `a`, `h`, `t` or `g` comes back as [`RefKind::Object`] once Python has written it (the Java
+//!   side decodes what Python wrote).
+//! - A number may change spelling but not value (`bTRUE` comes back as `bTrue`, `i5000000000` as
+//!   `L5000000000`, `d1e5` as `d100000.0`), so messages are compared decoded, never as bytes.
+//! - NaN is compared as equal to itself: values are compared through their `Debug` text, which is
+//!   one-to-one for everything else (`-0.0` and `0.0` differ there, as they do on the wire).
+
+use ferry_protocol::text::{
+    Decoder, Incoming, Side, encode_callback, encode_command, encode_reply,
+};
+use ferry_protocol::{
+    ArrayCommand, CallbackCommand, Command, ListCommand, ProtocolError, RefKind, Reply, Value,
+};
+
+/// Limit used while decoding arbitrary input, small enough for the fuzzer to reach it.
+pub const FUZZ_MAX_MESSAGE: usize = 1024;
+
+/// How the peer of `side` writes `msg`: a Java-side decoder reads what Python writes and the
+/// other way round.
+pub fn encode_as_peer(side: Side, msg: &Incoming) -> Vec<u8> {
+    let mut out = Vec::new();
+    match msg {
+        Incoming::Command(c) => encode_command(c, &mut out),
+        Incoming::Callback(c) => encode_callback(c, &mut out),
+        Incoming::Reply(r) => {
+            let writer = match side {
+                Side::Java => Side::Python,
+                Side::Python => Side::Java,
+            };
+            encode_reply(r, writer, &mut out)
+        }
+    }
+    out
+}
+
+fn plain_ref(v: &mut Value) {
+    if let Value::Ref(kind, _) = v {
+        *kind = RefKind::Object;
+    }
+}
+
+/// What a message decoded on `side` becomes once its peer has written it again: on the Java
+/// side, every reference loses its sub-kind (Python writes `r` only).
+pub fn expected_after_peer(side: Side, msg: &Incoming) -> Incoming {
+    let mut m = msg.clone();
+    if side == Side::Python {
+        return m;
+    }
+    match &mut m {
+        Incoming::Command(c) => match c {
+            Command::Call { args, .. }
+            | Command::Stream { args, .. }
+            | Command::Construct { args, .. } => args.iter_mut().for_each(plain_ref),
+            Command::FieldSet { value, .. } => plain_ref(value),
+            Command::Array(a) => match a {
+                ArrayCommand::Create { dims, .. } => dims.iter_mut().for_each(plain_ref),
+                ArrayCommand::Get { index, .. } => plain_ref(index),
+                ArrayCommand::Set { index, value, .. } => {
+                    plain_ref(index);
+                    plain_ref(value);
+                }
+                ArrayCommand::Slice { indices, .. } => indices.iter_mut().for_each(plain_ref),
+                ArrayCommand::Len { .. } => {}
+            },
+            Command::List(l) => match l {
+                ListCommand::Slice { indices, .. } => indices.iter_mut().for_each(plain_ref),
+                ListCommand::Mult { times, .. } | ListCommand::IMult { times, .. } => {
+                    plain_ref(times)
+                }
+                ListCommand::Count { value, .. } => plain_ref(value),
+                _ => {}
+            },
+            _ => {}
+        },
+        Incoming::Reply(Reply::Success(v) | Reply::Error(Some(v))) => plain_ref(v),
+        Incoming::Callback(CallbackCommand::Call { args, .. }) => {
+            args.iter_mut().for_each(plain_ref)
+        }
+        _ => {}
+    }
+    m
+}
+
+/// Equality that takes NaN as equal to itself (see the module documentation).
+pub fn same(a: &Incoming, b: &Incoming) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+/// Re-encodes one decoded message as the peer would and decodes it again; panics if it does not
+/// come back as the same message, alone, with no bytes left.
+pub fn check_message(side: Side, msg: &Incoming) {
+    let bytes = encode_as_peer(side, msg);
+    let mut d = Decoder::new(side);
+    d.feed(&bytes);
+    let again = match d.next() {
+        Ok(Some(m)) => m,
+        other => panic!(
+            "{side:?}: {msg:?} encoded as {:?} decodes as {other:?}",
+            String::from_utf8_lossy(&bytes)
+        ),
+    };
+    let want = expected_after_peer(side, msg);
+    assert!(
+        same(&again, &want),
+        "{side:?}: {msg:?} encoded as {:?} decodes as {again:?}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(
+        d.next(),
+        Ok(None),
+        "{side:?}: trailing message after {msg:?}"
+    );
+    assert!(
+        d.buffered().is_empty(),
+        "{side:?}: bytes left after {msg:?}"
+    );
+}
+
+/// Messages decoded from `data` fed at once, then the first error if any.
+fn decode_whole(side: Side, data: &[u8]) -> (Vec<Incoming>, Option<ProtocolError>) {
+    decode_split(side, data, &[])
+}
+
+/// Messages decoded from `data` fed in pieces cut at `cuts` (ascending offsets), polling after
+/// every piece, then the first error if any.
+pub fn decode_split(
+    side: Side,
+    data: &[u8],
+    cuts: &[usize],
+) -> (Vec<Incoming>, Option<ProtocolError>) {
+    let mut d = Decoder::new(side);
+    d.set_max_message(FUZZ_MAX_MESSAGE);
+    let mut out = Vec::new();
+    let mut from = 0;
+    for &to in cuts.iter().chain(std::iter::once(&data.len())) {
+        d.feed(&data[from..to]);
+        from = to;
+        loop {
+            match d.next() {
+                Ok(Some(m)) => out.push(m),
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    (out, None)
+}
+
+/// The fuzz target's body: any bytes on both sides, must not panic, every decoded message
+/// round-trips, and feeding the bytes in two pieces gives the same result as feeding them at once.
+pub fn check_bytes(data: &[u8]) {
+    for side in [Side::Java, Side::Python] {
+        let (msgs, err) = decode_whole(side, data);
+        for m in &msgs {
+            check_message(side, m);
+        }
+        let mid = data.len() / 2;
+        let (msgs2, err2) = decode_split(side, data, &[mid]);
+        assert_eq!(
+            msgs2.len(),
+            msgs.len(),
+            "{side:?}: split at {mid} changes the messages"
+        );
+        for (a, b) in msgs.iter().zip(&msgs2) {
+            assert!(same(a, b), "{side:?}: split at {mid}: {a:?} vs {b:?}");
+        }
+        assert_eq!(err, err2, "{side:?}: split at {mid} changes the error");
+    }
+}
