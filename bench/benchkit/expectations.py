@@ -1,0 +1,184 @@
+"""The expectations written in the issues, computed from the figures of this run.
+
+These are reported as PASS or MISS beside the figures; nothing here fails the run. A check whose
+cells are missing (a client not built yet, an error) is "n/a" with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from benchkit.measure import Cell
+from benchkit.model import BASELINE, Combo
+from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
+from benchkit.values import ok, round_slowdowns, slowdown, speedup, value
+
+PY4J_ON_FERRY = Combo("py4j", "ferry")
+FERRY_CLIENTS = (Combo("ferry", "py4j"), Combo("ferry", "ferry"))
+FERRY_FERRY = Combo("ferry", "ferry")
+
+
+@dataclasses.dataclass
+class Check:
+    issue: int
+    mode: str
+    what: str
+    figures: str
+    status: str  # PASS, MISS or n/a
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Results:
+    """Read access to the combined results (see run.py) for the checks."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.kinds = {f["name"]: f["kind"] for f in data["families"]}
+        self.families = data["families"]
+
+    def cell(self, mode: str, family: str, combo: Combo) -> Cell | None:
+        fams = self.data["modes"].get(mode, {}).get("families", {})
+        cell: Cell | None = fams.get(family, {}).get(combo.key)
+        return cell
+
+    def floor(self, mode: str, key: str) -> Cell | None:
+        cell: Cell | None = self.data["modes"].get(mode, {}).get("floors", {}).get(key)
+        return cell
+
+
+def _why_missing(*cells: Cell | None) -> str:
+    for c in cells:
+        if c is None:
+            return "n/a (not measured)"
+        if c.get("status") != "ok":
+            return f"n/a ({c.get('status')})"
+    return "n/a"
+
+
+def _fig(kind: str, cell: Cell) -> str:
+    v = value(kind, cell)
+    if kind == "throughput":
+        return fmt_rate(v)
+    return fmt_s(v)
+
+
+def issue2(r: Results, mode: str) -> list[Check]:
+    out: list[Check] = []
+    for fam in r.families:
+        name, kind = fam["name"], fam["kind"]
+        base = r.cell(mode, name, BASELINE)
+        fer = r.cell(mode, name, PY4J_ON_FERRY)
+        what = f"{name}: ferry server within 1.05x of Py4J's (stock py4j client)"
+        if not (ok(base) and ok(fer)):
+            out.append(Check(2, mode, what, "", _why_missing(base, fer)))
+            continue
+        assert base is not None and fer is not None
+        ratio = slowdown(kind, base, fer)
+        fig = f"py4j server {_fig(kind, base)}, ferry server {_fig(kind, fer)}: {ratio:.3f}x"
+        rounds = round_slowdowns(base, fer)
+        if rounds:
+            fig += f" (per round {min(rounds):.2f}-{max(rounds):.2f})"
+        out.append(Check(2, mode, what, fig, "PASS" if ratio <= 1.05 else "MISS"))
+    return out
+
+
+def issue3(r: Results, mode: str) -> list[Check]:
+    out: list[Check] = []
+    rtt = r.floor(mode, "c_rtt")
+    base = r.cell(mode, "held_call", BASELINE)
+    for combo in FERRY_CLIENTS:
+        what = f"held_call, {combo.label}: ferry - RTT <= (py4j - RTT) / 4"
+        cell = r.cell(mode, "held_call", combo)
+        if not (ok(rtt) and ok(base) and ok(cell)):
+            out.append(Check(3, mode, what, "", _why_missing(cell, base, rtt)))
+            continue
+        assert rtt is not None and base is not None and cell is not None
+        rt = rtt["median_ns"]
+        py_cost = base["median_ns"] - rt
+        fe_cost = cell["median_ns"] - rt
+        limit = py_cost / 4
+        fig = (
+            f"RTT {fmt_ns(rt)}; py4j {fmt_ns(base['median_ns'])} (RTT + {fmt_ns(py_cost)}); "
+            f"ferry {fmt_ns(cell['median_ns'])} (RTT + {fmt_ns(fe_cost)}); limit RTT + {fmt_ns(limit)}"
+        )
+        out.append(Check(3, mode, what, fig, "PASS" if fe_cost <= limit else "MISS"))
+    base = r.cell(mode, "static_full", BASELINE)
+    for combo in FERRY_CLIENTS:
+        what = f"static_full, {combo.label}: at least 10x faster than py4j"
+        cell = r.cell(mode, "static_full", combo)
+        if not (ok(base) and ok(cell)):
+            out.append(Check(3, mode, what, "", _why_missing(cell, base)))
+            continue
+        assert base is not None and cell is not None
+        x = speedup("latency", base, cell)
+        fig = f"py4j {fmt_ns(base['median_ns'])}, ferry {fmt_ns(cell['median_ns'])}: {fmt_ratio(x)}"
+        out.append(Check(3, mode, what, fig, "PASS" if x >= 10 else "MISS"))
+    return out
+
+
+def issue5(r: Results, mode: str) -> list[Check]:
+    out: list[Check] = []
+    combo = FERRY_FERRY
+
+    def pair(family: str) -> tuple[Cell | None, Cell | None]:
+        return r.cell(mode, family, BASELINE), r.cell(mode, family, combo)
+
+    base, cell = pair("int_list_100k")
+    what = "int_list_100k, ferry client + ferry server: at most 1/500 of py4j's time"
+    if ok(base) and ok(cell):
+        assert base is not None and cell is not None
+        x = speedup("bulk", base, cell)
+        fig = f"py4j {fmt_s(base['median_s'])}, ferry {fmt_s(cell['median_s'])}: {fmt_ratio(x)}"
+        out.append(Check(5, mode, what, fig, "PASS" if x >= 500 else "MISS"))
+    else:
+        out.append(Check(5, mode, what, "", _why_missing(cell, base)))
+
+    _, cell = pair("bytes_10mib")
+    what = "bytes_10mib, ferry client + ferry server: at least 1 GiB/s"
+    if ok(cell):
+        assert cell is not None
+        bw = cell["full_size"] / cell["median_s"]
+        out.append(
+            Check(5, mode, what, fmt_bandwidth(bw), "PASS" if bw >= 1 << 30 else "MISS")
+        )
+    else:
+        out.append(Check(5, mode, what, "", _why_missing(cell)))
+
+    base, cell = pair("threads4")
+    single = r.cell(mode, "held_call", combo)
+    what = "threads4, ferry client + ferry server: >= 4x py4j's calls/s and >= ferry's 1-thread rate"
+    if ok(base) and ok(cell) and ok(single):
+        assert base is not None and cell is not None and single is not None
+        rate = cell["median_per_s"]
+        one = 1e9 / single["median_ns"]
+        fig = (
+            f"py4j {fmt_rate(base['median_per_s'])}, ferry {fmt_rate(rate)} "
+            f"({fmt_ratio(rate / base['median_per_s'])}); ferry 1 thread {fmt_rate(one)}"
+        )
+        good = rate >= 4 * base["median_per_s"] and rate >= one
+        out.append(Check(5, mode, what, fig, "PASS" if good else "MISS"))
+    else:
+        out.append(Check(5, mode, what, "", _why_missing(cell, base, single)))
+    return out
+
+
+# (issue, the modes it is judged in, the check). Issue 2 names both modes; 3 and 5 say pinned.
+CHECKS: list[tuple[int, tuple[str, ...], Callable[[Results, str], list[Check]]]] = [
+    (2, ("pinned", "scheduled"), issue2),
+    (3, ("pinned",), issue3),
+    (5, ("pinned",), issue5),
+]
+
+
+def evaluate(data: dict[str, Any]) -> list[Check]:
+    r = Results(data)
+    out: list[Check] = []
+    for _issue, modes, fn in CHECKS:
+        for mode in modes:
+            if mode in data["modes"]:
+                out.extend(fn(r, mode))
+    return out

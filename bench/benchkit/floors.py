@@ -1,0 +1,113 @@
+"""The floors, measured in the same pass as the rows: the TCP loopback round trip of this machine.
+
+- `c_rtt`: a C client and a C echo server (bench/c/rtt.c), 1 byte each way, TCP_NODELAY. This is
+  the RTT the expectations subtract.
+- `python_rtt`: Python's socket module (sendall + recv of 1 byte) against the same C echo server:
+  what a Python client pays for the socket alone.
+
+Both are sampled at the start and at the end of each pass, in batches as the latency rows are.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from benchkit.build import Artifacts
+from benchkit.measure import Cell
+from benchkit.model import Settings
+from benchkit.stats import median, percentile
+
+FLOORS: dict[str, str] = {
+    "c_rtt": "TCP loopback round trip, C client + C echo server, 1 byte each way",
+    "python_rtt": "TCP loopback round trip, Python socket client + C echo server, 1 byte each way",
+}
+
+
+class EchoServer:
+    def __init__(self, art: Artifacts) -> None:
+        self.proc = subprocess.Popen(
+            [str(art.rtt_bin), "server"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _c_round(rtt_bin: Path, port: int, batches: int, batch: int) -> list[float]:
+    out = subprocess.run(
+        [
+            str(rtt_bin),
+            "client",
+            str(port),
+            str(batches),
+            str(batch),
+            str(batches * batch // 10),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    return [int(x) / batch for x in out.split()]
+
+
+def _python_round(port: int, s: Settings) -> list[float]:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        send, recv = sock.sendall, sock.recv
+        for _ in range(1000):  # warm-up
+            send(b"x")
+            recv(1)
+        got: list[float] = []
+        budget = int(s.round_budget_s * 4e9)
+        start = time.perf_counter_ns()
+        while len(got) < s.min_batches or time.perf_counter_ns() - start < budget:
+            t0 = time.perf_counter_ns()
+            for _ in range(s.batch):
+                send(b"x")
+                recv(1)
+            got.append((time.perf_counter_ns() - t0) / s.batch)
+        return got
+
+
+def sample_floors(
+    art: Artifacts, echo: EchoServer, s: Settings
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {k: [] for k in FLOORS}
+    for _ in range(s.floor_rounds):
+        samples["c_rtt"].extend(
+            _c_round(art.rtt_bin, echo.port, s.floor_batches, s.batch)
+        )
+        samples["python_rtt"].extend(_python_round(echo.port, s))
+    return samples
+
+
+def floor_cells(
+    start: dict[str, list[float]], end: dict[str, list[float]], batch: int
+) -> dict[str, Cell]:
+    cells: dict[str, Cell] = {}
+    for key in FLOORS:
+        xs = start[key] + end[key]
+        cells[key] = {
+            "status": "ok",
+            "median_ns": median(xs),
+            "p99_ns": percentile(xs, 99.0),
+            "p1_ns": percentile(xs, 1.0),
+            "batches": len(xs),
+            "batch": batch,
+            "start_median_ns": median(start[key]),
+            "end_median_ns": median(end[key]),
+        }
+    return cells

@@ -1,0 +1,249 @@
+"""The three ways a row is measured, each interleaving the cases so that noise hits all alike.
+
+- latency: many timed batches of calls per case, in rounds; every round visits every case once,
+  in a shuffled order, for the same time budget. Reports the median and p99 of the per-call time
+  of a batch (batch duration / calls in it).
+- bulk: one operation per timed run (untimed set-up before, untimed check after); a case whose
+  full-size run would take too long runs on 1/10 (or less in --quick) of the data and its times
+  are scaled back up, which the report states.
+- throughput: N threads calling at once, calls per second over the whole run.
+
+A case that raises is reported with its error and dropped; the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchkit.model import Settings
+from benchkit.stats import median, percentile
+
+Op = Callable[[], object]
+Cell = dict[str, Any]
+
+
+def error_cell(exc: BaseException, where: str) -> Cell:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return {"status": "error", "error": f"{where}: {first[:300]}"}
+
+
+def warm(op: Op, seconds: float, min_calls: int = 20) -> int:
+    """Calls op until `seconds` have passed and at least `min_calls` were made."""
+    deadline = time.perf_counter() + seconds
+    n = 0
+    while n < min_calls or time.perf_counter() < deadline:
+        op()
+        n += 1
+    return n
+
+
+def _timed_batch(op: Op, calls: int) -> int:
+    t0 = time.perf_counter_ns()
+    for _ in range(calls):
+        op()
+    return time.perf_counter_ns() - t0
+
+
+def measure_latency(
+    cases: dict[str, Op],
+    s: Settings,
+    rng: random.Random,
+    rounds: int | None = None,
+    warmup_s: float | None = None,
+) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    live: dict[str, Op] = {}
+    for key, op in cases.items():
+        try:
+            warm(op, s.warmup_s if warmup_s is None else warmup_s)
+        except Exception as exc:  # noqa: BLE001 - any failure of the code under test is a result
+            out[key] = error_cell(exc, "warm-up")
+            continue
+        live[key] = op
+    samples: dict[str, list[float]] = {k: [] for k in live}
+    round_medians: dict[str, list[float]] = {k: [] for k in live}
+    budget_ns = int(s.round_budget_s * 1e9)
+    for _ in range(s.rounds if rounds is None else rounds):
+        order = list(live)
+        rng.shuffle(order)
+        for key in order:
+            op = live[key]
+            gc.collect()
+            got: list[float] = []
+            start = time.perf_counter_ns()
+            try:
+                while (
+                    len(got) < s.min_batches
+                    or time.perf_counter_ns() - start < budget_ns
+                ):
+                    got.append(_timed_batch(op, s.batch) / s.batch)
+            except Exception as exc:  # noqa: BLE001
+                out[key] = error_cell(exc, "measuring")
+                del live[key]
+                continue
+            samples[key].extend(got)
+            round_medians[key].append(median(got))
+    for key in live:
+        xs = samples[key]
+        out[key] = {
+            "status": "ok",
+            "median_ns": median(xs),
+            "p99_ns": percentile(xs, 99.0),
+            "p1_ns": percentile(xs, 1.0),
+            "batches": len(xs),
+            "calls": len(xs) * s.batch,
+            "batch": s.batch,
+            "round_medians_ns": round_medians[key],
+        }
+    return out
+
+
+@dataclasses.dataclass
+class BulkCase:
+    """One bulk operation: `run` is timed; `before` and `check` (given run's result) are not."""
+
+    run: Callable[[], object]
+    before: Callable[[], None] | None = None
+    check: Callable[[object], None] | None = None
+
+
+def _one_run(case: BulkCase) -> float:
+    if case.before is not None:
+        case.before()
+    gc.collect()
+    t0 = time.perf_counter_ns()
+    result = case.run()
+    t1 = time.perf_counter_ns()
+    if case.check is not None:
+        case.check(result)
+    return (t1 - t0) / 1e9
+
+
+def _choose_scale(make: Callable[[int], BulkCase], full_size: int, s: Settings) -> int:
+    """1, or 10, 100, ... (up to s.max_scale) when a full-size run is projected over budget."""
+    probe_size = max(1, full_size // 100)
+    case = make(probe_size)
+    _one_run(case)  # warm
+    projected = _one_run(case) * full_size / probe_size
+    scale = 1
+    while projected / scale > s.bulk_budget_s and scale * 10 <= s.max_scale:
+        scale *= 10
+    return scale
+
+
+def measure_bulk(
+    makers: dict[str, Callable[[int], BulkCase]],
+    full_size: int,
+    scalable: bool,
+    s: Settings,
+    rng: random.Random,
+) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    chosen: dict[str, tuple[BulkCase, int, int]] = {}
+    for key, make in makers.items():
+        try:
+            scale = _choose_scale(make, full_size, s) if scalable else 1
+            size = full_size // scale
+            case = make(size)
+            _one_run(case)  # warm-up run at the measured size, untimed
+        except Exception as exc:  # noqa: BLE001
+            out[key] = error_cell(exc, "set-up")
+            continue
+        chosen[key] = (case, scale, size)
+    runs: dict[str, list[float]] = {k: [] for k in chosen}
+    for _ in range(s.bulk_runs):
+        order = list(chosen)
+        rng.shuffle(order)
+        for key in order:
+            case, scale, _size = chosen[key]
+            try:
+                runs[key].append(_one_run(case) * scale)
+            except Exception as exc:  # noqa: BLE001
+                out[key] = error_cell(exc, "measuring")
+                del chosen[key]
+    for key, (_case, scale, size) in chosen.items():
+        xs = runs[key]
+        out[key] = {
+            "status": "ok",
+            "median_s": median(xs),
+            "min_s": min(xs),
+            "max_s": max(xs),
+            "runs_s": xs,
+            "scale": scale,
+            "size": size,
+            "full_size": full_size,
+        }
+    return out
+
+
+def _threads_run(ops: list[Op], calls: int) -> float:
+    barrier = threading.Barrier(len(ops) + 1)
+    errors: list[BaseException] = []
+
+    def body(op: Op) -> None:
+        try:
+            barrier.wait(timeout=60)
+            for _ in range(calls):
+                op()
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(op,), daemon=True) for op in ops]
+    for t in threads:
+        t.start()
+    gc.collect()
+    barrier.wait(timeout=60)
+    t0 = time.perf_counter_ns()
+    for t in threads:
+        t.join()
+    t1 = time.perf_counter_ns()
+    if errors:
+        raise errors[0]
+    return len(ops) * calls / ((t1 - t0) / 1e9)
+
+
+def measure_threads(
+    makers: dict[str, list[Op]],
+    s: Settings,
+    rng: random.Random,
+) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    live: dict[str, list[Op]] = {}
+    for key, ops in makers.items():
+        try:
+            for op in ops:
+                warm(op, s.warmup_s / len(ops))
+            _threads_run(ops, max(1, s.thread_calls // 10))
+        except Exception as exc:  # noqa: BLE001
+            out[key] = error_cell(exc, "warm-up")
+            continue
+        live[key] = ops
+    rates: dict[str, list[float]] = {k: [] for k in live}
+    for _ in range(s.thread_runs):
+        order = list(live)
+        rng.shuffle(order)
+        for key in order:
+            try:
+                rates[key].append(_threads_run(live[key], s.thread_calls))
+            except Exception as exc:  # noqa: BLE001
+                out[key] = error_cell(exc, "measuring")
+                del live[key]
+    for key, ops in live.items():
+        xs = rates[key]
+        out[key] = {
+            "status": "ok",
+            "median_per_s": median(xs),
+            "min_per_s": min(xs),
+            "max_per_s": max(xs),
+            "runs_per_s": xs,
+            "threads": len(ops),
+            "calls_per_thread": s.thread_calls,
+        }
+    return out

@@ -1,0 +1,246 @@
+"""BENCHMARKS.md and the console summary, from the combined results of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchkit.expectations import Check
+from benchkit.floors import FLOORS
+from benchkit.measure import Cell
+from benchkit.model import BASELINE, COMBOS, MODE_TITLES, NOT_BUILT
+from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
+from benchkit.values import ok, speedup
+
+
+def cell_summary(kind: str, cell: Cell | None) -> str:
+    """One cell in a few words: the figure, or why there is none."""
+    if cell is None:
+        return "-"
+    status = cell.get("status")
+    if status == "ok":
+        if kind == "latency":
+            return f"{fmt_ns(cell['median_ns'])} (p99 {fmt_ns(cell['p99_ns'])})"
+        if kind == "bulk":
+            scaled = (
+                f" [1/{cell['scale']} x{cell['scale']}]" if cell["scale"] != 1 else ""
+            )
+            return f"{fmt_s(cell['median_s'])}{scaled}"
+        if kind == "throughput":
+            return f"{fmt_rate(cell['median_per_s'])} calls"
+    if status == NOT_BUILT:
+        return NOT_BUILT
+    err = str(cell.get("error", ""))
+    return f"{status}: {err[:120]}" if err else str(status)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_cell(fam: dict[str, Any], cell: Cell | None, base: Cell | None) -> str:
+    kind = fam["kind"]
+    if not ok(cell):
+        return _md_escape(cell_summary(kind, cell))
+    assert cell is not None
+    if kind == "latency":
+        text = f"{fmt_ns(cell['median_ns'])}, p99 {fmt_ns(cell['p99_ns'])}"
+    elif kind == "bulk":
+        text = fmt_s(cell["median_s"])
+        if fam.get("bandwidth"):
+            text += f" ({fmt_bandwidth(cell['full_size'] / cell['median_s'])})"
+        if cell["scale"] != 1:
+            text += f" [ran 1/{cell['scale']}, x{cell['scale']}]"
+    else:
+        text = f"{fmt_rate(cell['median_per_s'])} calls"
+    if ok(base):
+        assert base is not None
+        text += f"; **{fmt_ratio(speedup(kind, base, cell))}**"
+    return text
+
+
+def family_table(data: dict[str, Any], mode: str) -> list[str]:
+    fams = data["modes"][mode].get("families", {})
+    head = "| row | " + " | ".join(c.label for c in COMBOS) + " |"
+    lines = [head, "|" + "---|" * (len(COMBOS) + 1)]
+    for fam in data["families"]:
+        cells = fams.get(fam["name"], {})
+        base = cells.get(BASELINE.key)
+        row = [f"`{fam['name']}`: `{_md_escape(fam['code'])}`"]
+        row += [_md_cell(fam, cells.get(c.key), base) for c in COMBOS]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def floors_table(data: dict[str, Any]) -> list[str]:
+    modes = [m for m in data["modes"] if data["modes"][m].get("floors")]
+    lines = [
+        "| floor | "
+        + " | ".join(f"{m}: median, p99 (start / end of pass)" for m in modes)
+        + " |"
+    ]
+    lines.append("|" + "---|" * (len(modes) + 1))
+    for key, title in FLOORS.items():
+        row = [f"`{key}`: {title}"]
+        for m in modes:
+            c = data["modes"][m]["floors"][key]
+            row.append(
+                f"{fmt_ns(c['median_ns'])}, p99 {fmt_ns(c['p99_ns'])} "
+                f"({fmt_ns(c['start_median_ns'])} / {fmt_ns(c['end_median_ns'])})"
+            )
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def checks_table(checks: list[Check]) -> list[str]:
+    lines = [
+        "| issue | mode | expectation | figures | result |",
+        "|---|---|---|---|---|",
+    ]
+    for c in checks:
+        lines.append(
+            f"| {c.issue} | {c.mode} | {_md_escape(c.what)} | {_md_escape(c.figures)} | **{c.status}** |"
+        )
+    return lines
+
+
+def _noise_lines(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for mode, m in data["modes"].items():
+        n = m.get("noise")
+        if not n:
+            continue
+        lines.append(
+            f"- {mode} pass: {n['wall_s']} s; the machine's {n['cores']} cores were {n['busy_pct']}% busy, "
+            f"this run {n['own_pct']}%, other processes {n['others_pct']}%, steal {n['steal_pct']}%; "
+            f"load average {n['loadavg_start'][0]} at the start, {n['loadavg_end'][0]} at the end."
+        )
+    return lines
+
+
+def markdown(data: dict[str, Any], checks: list[Check]) -> str:
+    meta = data["meta"]
+    s = data["settings"]
+    git = meta["git"]
+    out: list[str] = ["# ferry benchmarks", ""]
+    out.append(
+        f"Written by `make bench` (`bench/run.py`) on {meta['date']}, at commit `{git['commit']}` "
+        f"({_md_escape(git['subject'])}). The whole run took {data['duration_s'] / 60:.1f} minutes."
+    )
+    if s["quick"]:
+        out += ["", "**This is a --quick smoke run: too few samples to quote.**"]
+    out += [
+        "",
+        "Every column is one client talking to one server; every row is measured for all of them in",
+        "the same pass, interleaved (each round visits every combination in a shuffled order), so",
+        "the ratios are the figures to read: the absolute ones move with the load of this shared machine.",
+        f"The ratio in bold is the speed-up against the baseline, **{BASELINE.label}**: its time",
+        "divided by the cell's time (calls per second: the cell's rate divided by the baseline's);",
+        "above 1 is faster. Per-call rows give the median and the p99 of the per-call time of batches",
+        (
+            f"of {s['batch']} calls, after a warm-up; bulk rows give the median of {s['bulk_runs']} runs"
+            f" (threads: {s['thread_runs']} runs of {s['thread_calls']} calls per thread)."
+        ),
+        "",
+    ]
+    for mode in data["modes"]:
+        m = data["modes"][mode]
+        core = data.get("core", 0)
+        out.append(f"## {MODE_TITLES[mode].format(core=core)}")
+        out.append("")
+        if m.get("fatal"):
+            out += ["The pass failed:", "", "```", m["fatal"].strip(), "```", ""]
+        if m.get("families"):
+            out += family_table(data, mode)
+        out.append("")
+    out += ["## Floors, measured in the same passes", ""]
+    out += floors_table(data)
+    out += [""]
+    out += [
+        "## Expectations from the issues (computed from the figures above, not asserted)",
+        "",
+    ]
+    out += checks_table(checks)
+    out += ["", "## Notes on the rows", ""]
+    for fam in data["families"]:
+        line = f"- `{fam['name']}`: {fam['title']}."
+        if fam["kind"] == "bulk" and fam.get("scalable"):
+            line += (
+                " A combination whose full-size run is projected over "
+                f"{s['bulk_budget_s']} s runs on 1/10 of the data and its times are multiplied by 10"
+                " (marked `[ran 1/10, x10]`); the work is one round trip per element or a base64"
+                " text encoding, both linear in the size."
+            )
+        if fam.get("note"):
+            line += " " + fam["note"]
+        out.append(line)
+    out += [
+        (
+            "- Servers: Py4J's own GatewayServer from the py4j wheel's jar, started by a small "
+            "launcher (`bench/java/ferrybench/Py4JLauncher.java`), and `ferry serve`; both with the "
+            "entry point `ferrybench.BenchEntry` and the JVM's default options. Under `taskset -c 0` "
+            "the JVM sees one CPU and picks its ergonomics (serial GC, compiler threads) accordingly, "
+            "for both servers alike."
+        ),
+        "",
+        "## Machine and build",
+        "",
+        f"- CPU: {meta['cpu_model']}, {meta['cores']} cores; {meta['memory_gib']} GiB; {meta['kernel']}",
+        f"- JDK: {meta['jdk']}",
+        f"- Python: {meta['python']}; clients: "
+        + ", ".join(
+            f"{name} {c.get('version') or ''}".strip()
+            + ("" if c.get("ok") else f" ({NOT_BUILT})")
+            for name, c in data["clients"].items()
+        ),
+        f"- ferry: `{data['build'].get('ferry_bin', '?')}` (the release build in target/release)"
+        + (
+            f", native module `{data['build']['ferry_native_artifact']}`"
+            if data["build"].get("ferry_native_artifact")
+            else ""
+        ),
+        (
+            f"- commit `{git['commit']}`; uncommitted changes to build inputs (crates, java, "
+            f"python) at run time: {git['uncommitted_build_inputs']} paths"
+        ),
+    ]
+    for w in data.get("warnings", []):
+        out.append(f"- warning: {w}")
+    for mode, m in data["modes"].items():
+        srv = ", ".join(
+            f"{k} server CPUs {v.get('cpus_allowed', '?')}"
+            for k, v in m.get("servers", {}).items()
+        )
+        out.append(f"- {mode} pass: client CPUs {m.get('affinity')}; {srv}")
+    out += ["", "## How noisy the machine was", ""]
+    out += _noise_lines(data)
+    if data.get("notes"):
+        out += ["", "## Reading of the figures", "", data["notes"].strip()]
+    out.append("")
+    return "\n".join(out)
+
+
+def console(data: dict[str, Any], checks: list[Check]) -> str:
+    lines: list[str] = []
+    width = max(len(f["name"]) for f in data["families"]) + 2
+    for mode, m in data["modes"].items():
+        lines.append(f"== {mode} ==")
+        fams = m.get("families", {})
+        for fam in data["families"]:
+            cells = fams.get(fam["name"], {})
+            base = cells.get(BASELINE.key)
+            for c in COMBOS:
+                cell = cells.get(c.key)
+                text = cell_summary(fam["kind"], cell)
+                if ok(cell) and ok(base):
+                    assert cell is not None and base is not None
+                    text += f"  {fmt_ratio(speedup(fam['kind'], base, cell))}"
+                lines.append(f"{fam['name'] + '/' + c.key:<{width + 30}} {text}")
+        for key in FLOORS:
+            cell = m.get("floors", {}).get(key)
+            lines.append(
+                f"{'floor/' + key:<{width + 30}} {cell_summary('latency', cell)}"
+            )
+    lines.append("== expectations ==")
+    for c in checks:
+        lines.append(f"{c.status:<5} issue {c.issue} [{c.mode}] {c.what}  {c.figures}")
+    return "\n".join(lines)

@@ -1,0 +1,295 @@
+"""Run every benchmark family side by side and write BENCHMARKS.md (and bench/out/*.json).
+
+    .venv/bin/python bench/run.py            # the full run (`make bench`)
+    .venv/bin/python bench/run.py --quick    # a short smoke run (few samples; not for quoting)
+    .venv/bin/python bench/run.py --list     # the family names
+
+Each mode is one pass in a worker process (bench/worker.py) started under `taskset`: "pinned" puts
+the client, the servers it starts and the echo pair on one core; "scheduled" leaves them to the
+scheduler. The ferry client joins by itself once `import ferry.java_gateway` works; until then its
+cells say "not built yet". Refuses to run on anything but the release build in target/release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from benchkit.build import ROOT, Artifacts, compile_fixtures, release_problems
+from benchkit.clients import CLIENTS
+from benchkit.expectations import evaluate
+from benchkit.families import all_families
+from benchkit.families.base import BulkFamily, Family, ThroughputFamily
+from benchkit.machine import CpuMonitor, machine_facts
+from benchkit.model import BASELINE, COMBOS, MODES, NOT_BUILT, Settings
+from benchkit.report import console, markdown
+from benchkit.values import ok
+
+OUT = BENCH / "out"
+NOTES = BENCH / "notes.md"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short smoke run with small iteration counts",
+    )
+    p.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
+    p.add_argument(
+        "--list", action="store_true", help="print the family names and exit"
+    )
+    p.add_argument(
+        "--families", help="comma-separated family names to run (default: all)"
+    )
+    p.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated: pinned, scheduled"
+    )
+    p.add_argument(
+        "--clients",
+        default=",".join(CLIENTS),
+        help="comma-separated clients to include (default: every one that imports)",
+    )
+    p.add_argument(
+        "--core", type=int, default=0, help="the core of the pinned pass (default 0)"
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the interleaving order (default: random)"
+    )
+    return p.parse_args(argv)
+
+
+def family_meta(f: Family) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "name": f.name,
+        "title": f.title,
+        "code": f.code,
+        "kind": f.kind,
+        "order": f.order,
+        "note": f.note,
+    }
+    if isinstance(f, BulkFamily):
+        meta.update(
+            unit=f.unit,
+            full_size=f.full_size,
+            scalable=f.scalable,
+            bandwidth=f.bandwidth,
+        )
+    if isinstance(f, ThroughputFamily):
+        meta.update(threads=f.threads)
+    return meta
+
+
+def affinity_prefix(mode: str, core: int) -> list[str]:
+    if mode == "pinned":
+        return ["taskset", "-c", str(core)]
+    cpus = os.cpu_count() or 1
+    return ["taskset", "-c", f"0-{cpus - 1}"]
+
+
+def run_worker(
+    spec: dict[str, Any], art: Artifacts, timeout_s: float
+) -> dict[str, Any]:
+    spec_path = art.workdir / f"spec-{spec['mode']}.json"
+    spec_path.write_text(json.dumps(spec))
+    argv = [
+        *affinity_prefix(spec["mode"], spec["core"]),
+        sys.executable,
+        str(BENCH / "worker.py"),
+        str(spec_path),
+    ]
+    proc = subprocess.Popen(argv, start_new_session=True)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return {
+            "fatal": f"the {spec['mode']} pass took longer than {timeout_s:.0f} s and was stopped"
+        }
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    out = Path(spec["out"])
+    if not out.exists():
+        return {
+            "fatal": f"the {spec['mode']} worker exited with {proc.returncode} and wrote no results"
+        }
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def fill_unavailable(
+    result: dict[str, Any], families: list[Family], clients: dict[str, Any]
+) -> None:
+    """Cells of clients that do not import yet say so, in every family."""
+    fams = result.setdefault("families", {})
+    for f in families:
+        cells = fams.setdefault(f.name, {})
+        for c in COMBOS:
+            facts = clients[c.client]
+            if facts.get("excluded"):
+                cells[c.key] = {"status": "left out", "error": "--clients"}
+            elif not facts.get("ok"):
+                cells[c.key] = {"status": NOT_BUILT, "error": facts.get("error", "")}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    families = all_families()
+    if args.list:
+        for f in families:
+            print(f.name)
+        return 0
+    if args.families:
+        wanted = set(args.families.split(","))
+        unknown = wanted - {f.name for f in families}
+        if unknown:
+            print(f"unknown families: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        families = [f for f in families if f.name in wanted]
+    modes = [m for m in args.modes.split(",") if m]
+    if not set(modes) <= set(MODES):
+        print(f"modes are {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    for tool in ("taskset", "gcc"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is needed and not on PATH", file=sys.stderr)
+            return 2
+
+    started = time.monotonic()
+    total = CpuMonitor()
+    settings = Settings.for_run(args.quick)
+    included = set(args.clients.split(","))
+    if not included <= set(CLIENTS) or BASELINE.client not in included:
+        print(
+            f"--clients: a subset of {', '.join(CLIENTS)} with {BASELINE.client}",
+            file=sys.stderr,
+        )
+        return 2
+    clients = {
+        name: kind.probe(Path(sys.executable))
+        if name in included
+        else {"ok": False, "excluded": True, "error": "left out by --clients"}
+        for name, kind in CLIENTS.items()
+    }
+    if not clients[BASELINE.client].get("ok"):
+        print(
+            f"the baseline client does not import: {clients[BASELINE.client]}",
+            file=sys.stderr,
+        )
+        return 2
+    native = clients["ferry"].get("native") if clients["ferry"].get("ok") else None
+    problems, warnings, build = release_problems(native)
+    if problems:
+        print("refusing to run the benchmarks:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 2
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for name, facts in clients.items():
+        if not facts.get("ok") and not facts.get("excluded"):
+            print(f"{name} client: {NOT_BUILT} ({facts.get('error', '')})")
+
+    (OUT / "tmp").mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT / "tmp"))
+    failed = False
+    try:
+        art = compile_fixtures(workdir)
+        seed = (
+            args.seed
+            if args.seed is not None
+            else random.SystemRandom().randrange(1 << 30)
+        )
+        data: dict[str, Any] = {
+            "meta": machine_facts(art),
+            "settings": settings.to_json(),
+            "seed": seed,
+            "core": args.core,
+            "clients": clients,
+            "build": build,
+            "warnings": warnings,
+            "families": [family_meta(f) for f in families],
+            "modes": {},
+        }
+        combos = [c.key for c in COMBOS if clients[c.client].get("ok")]
+        timeout = 600.0 if args.quick else 3600.0
+        for i, mode in enumerate(modes):
+            print(f"-- {mode} pass --", flush=True)
+            spec = {
+                "mode": mode,
+                "core": args.core,
+                "settings": settings.to_json(),
+                "artifacts": art.to_json(),
+                "seed": seed + i,
+                "families": [f.name for f in families],
+                "combos": combos,
+                "out": str(workdir / f"result-{mode}.json"),
+            }
+            mon = CpuMonitor()
+            result = run_worker(spec, art, timeout)
+            result["noise"] = mon.finish()
+            fill_unavailable(result, families, clients)
+            data["modes"][mode] = result
+            if result.get("fatal"):
+                failed = True
+        data["duration_s"] = time.monotonic() - started
+        data["noise_total"] = total.finish()
+        if NOTES.exists() and not args.quick:
+            data["notes"] = NOTES.read_text()
+        checks = evaluate(data)
+        data["checks"] = [c.to_json() for c in checks]
+        for mode, m in data["modes"].items():
+            for name, cells in m.get("families", {}).items():
+                if not ok(cells.get(BASELINE.key)):
+                    print(
+                        f"the baseline failed: {mode} {name}: {cells.get(BASELINE.key)}",
+                        file=sys.stderr,
+                    )
+                    failed = True
+        print(console(data, checks))
+        name = "results-quick.json" if args.quick else "results.json"
+        write_json(OUT / name, data)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        write_json(
+            OUT / "history" / f"{stamp}{'-quick' if args.quick else ''}.json", data
+        )
+        if not args.no_write:
+            (ROOT / "BENCHMARKS.md").write_text(markdown(data, checks))
+            print(f"wrote {ROOT / 'BENCHMARKS.md'}")
+        print(f"results in {OUT / name}; the run took {data['duration_s']:.0f} s")
+    finally:
+        if not failed:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
