@@ -1,5 +1,6 @@
 """The benchmark harness still runs: `bench/run.py --quick --no-write` exits 0 and prints every
-family. The figures of a quick run are not checked (no timed assertions in tests)."""
+family for every client x server combination. The figures of a quick run are not checked (no
+timed assertions in tests)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ def test_quick_bench_runs_every_family() -> None:
         timeout=890,
         cwd=ROOT,
     )
+    if proc.returncode == 2 and "refusing to run the benchmarks" in proc.stderr:
+        # A debug build in the tree (e.g. after a plain `maturin develop`): the harness refuses to
+        # measure it by design. `make test` builds the release first, so this never skips there.
+        pytest.skip(proc.stderr.strip())
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     for name in families:
         for combo in COMBOS:
