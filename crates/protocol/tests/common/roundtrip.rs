@@ -40,9 +40,35 @@ pub fn encode_as_peer(side: Side, msg: &Incoming) -> Vec<u8> {
     out
 }
 
-fn plain_ref(v: &mut Value) {
-    if let Value::Ref(kind, _) = v {
-        *kind = RefKind::Object;
+/// Applies `f` to every value of a message.
+pub fn map_values(msg: &mut Incoming, f: &mut dyn FnMut(&mut Value)) {
+    match msg {
+        Incoming::Command(c) => match c {
+            Command::Call { args, .. }
+            | Command::Stream { args, .. }
+            | Command::Construct { args, .. } => args.iter_mut().for_each(f),
+            Command::FieldSet { value, .. } => f(value),
+            Command::Array(a) => match a {
+                ArrayCommand::Create { dims, .. } => dims.iter_mut().for_each(f),
+                ArrayCommand::Get { index, .. } => f(index),
+                ArrayCommand::Set { index, value, .. } => {
+                    f(index);
+                    f(value);
+                }
+                ArrayCommand::Slice { indices, .. } => indices.iter_mut().for_each(f),
+                ArrayCommand::Len { .. } => {}
+            },
+            Command::List(l) => match l {
+                ListCommand::Slice { indices, .. } => indices.iter_mut().for_each(f),
+                ListCommand::Mult { times, .. } | ListCommand::IMult { times, .. } => f(times),
+                ListCommand::Count { value, .. } => f(value),
+                _ => {}
+            },
+            _ => {}
+        },
+        Incoming::Reply(Reply::Success(v) | Reply::Error(Some(v))) => f(v),
+        Incoming::Callback(CallbackCommand::Call { args, .. }) => args.iter_mut().for_each(f),
+        _ => {}
     }
 }
 
@@ -50,47 +76,19 @@ fn plain_ref(v: &mut Value) {
 /// side, every reference loses its sub-kind (Python writes `r` only).
 pub fn expected_after_peer(side: Side, msg: &Incoming) -> Incoming {
     let mut m = msg.clone();
-    if side == Side::Python {
-        return m;
-    }
-    match &mut m {
-        Incoming::Command(c) => match c {
-            Command::Call { args, .. }
-            | Command::Stream { args, .. }
-            | Command::Construct { args, .. } => args.iter_mut().for_each(plain_ref),
-            Command::FieldSet { value, .. } => plain_ref(value),
-            Command::Array(a) => match a {
-                ArrayCommand::Create { dims, .. } => dims.iter_mut().for_each(plain_ref),
-                ArrayCommand::Get { index, .. } => plain_ref(index),
-                ArrayCommand::Set { index, value, .. } => {
-                    plain_ref(index);
-                    plain_ref(value);
-                }
-                ArrayCommand::Slice { indices, .. } => indices.iter_mut().for_each(plain_ref),
-                ArrayCommand::Len { .. } => {}
-            },
-            Command::List(l) => match l {
-                ListCommand::Slice { indices, .. } => indices.iter_mut().for_each(plain_ref),
-                ListCommand::Mult { times, .. } | ListCommand::IMult { times, .. } => {
-                    plain_ref(times)
-                }
-                ListCommand::Count { value, .. } => plain_ref(value),
-                _ => {}
-            },
-            _ => {}
-        },
-        Incoming::Reply(Reply::Success(v) | Reply::Error(Some(v))) => plain_ref(v),
-        Incoming::Callback(CallbackCommand::Call { args, .. }) => {
-            args.iter_mut().for_each(plain_ref)
-        }
-        _ => {}
+    if side == Side::Java {
+        map_values(&mut m, &mut |v| {
+            if let Value::Ref(kind, _) = v {
+                *kind = RefKind::Object;
+            }
+        });
     }
     m
 }
 
 /// Equality that takes NaN as equal to itself (see the module documentation).
 pub fn same(a: &Incoming, b: &Incoming) -> bool {
-    format!("{a:?}") == format!("{b:?}")
+    a == b || format!("{a:?}") == format!("{b:?}")
 }
 
 /// Re-encodes one decoded message as the peer would and decodes it again; panics if it does not
