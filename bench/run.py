@@ -275,10 +275,9 @@ def main(argv: list[str]) -> int:
         print(console(data, checks))
         name = "results-quick.json" if args.quick else "results.json"
         write_json(OUT / name, data)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        write_json(
-            OUT / "history" / f"{stamp}{'-quick' if args.quick else ''}.json", data
-        )
+        if not args.quick:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            write_json(OUT / "history" / f"{stamp}.json", data)
         if not args.no_write:
             (ROOT / "BENCHMARKS.md").write_text(markdown(data, checks))
             print(f"wrote {ROOT / 'BENCHMARKS.md'}")
