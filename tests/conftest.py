@@ -503,10 +503,18 @@ class RawConnection:
         self.send(*lines)
         return self.reply()
 
-    def is_closed_by_peer(self) -> bool:
-        """True once the server has closed this socket (end of stream or reset)."""
+    def is_closed_by_peer(self, drain: bool = False) -> bool:
+        """True once the server has closed this socket (end of stream or reset).
+
+        Without ``drain`` nothing more may arrive first; with it, any further replies are skipped.
+        """
         try:
-            return self.reader.readline() == b""
+            while True:
+                line = self.reader.readline()
+                if line == b"":
+                    return True
+                if not drain:
+                    return False
         except ConnectionResetError:
             return True
 
@@ -518,14 +526,15 @@ class RawConnection:
 
 
 @pytest.fixture
-def raw_connect() -> Iterator[Callable[[ServerProcess], RawConnection]]:
-    """``raw_connect(server)`` opens a raw protocol socket, closed when the test ends."""
+def raw_connect() -> Iterator[Callable[..., RawConnection]]:
+    """``raw_connect(server, authenticate=True)`` opens a raw protocol socket, closed when the
+    test ends; on a server with a token it first authenticates unless told not to."""
     opened: list[RawConnection] = []
 
-    def connect(server: ServerProcess) -> RawConnection:
+    def connect(server: ServerProcess, authenticate: bool = True) -> RawConnection:
         conn = RawConnection(server.port)
         opened.append(conn)
-        if server.auth_token is not None:
+        if authenticate and server.auth_token is not None:
             conn.send("A", server.auth_token)
             assert conn.reply() == "!yv"
         return conn
