@@ -608,6 +608,15 @@ fn value_tag_quirks() {
     }
     let (_, err) = decode_all(Side::Java, &wire(&["c", "t", "m", "", "e"]));
     assert!(matches!(err, Some(ProtocolError::BadValue(_))), "{err:?}");
+    // A tag or a status that is not ASCII is refused (found by the fuzzer: it used to panic).
+    for side in [Side::Java, Side::Python] {
+        let (_, err) = decode_all(side, "!\u{27e}ycjava.lang.String\n".as_bytes());
+        assert!(matches!(err, Some(ProtocolError::BadReply(_))), "{err:?}");
+        let (_, err) = decode_all(side, "!y\u{681}3.5\n".as_bytes());
+        assert!(matches!(err, Some(ProtocolError::BadReply(_))), "{err:?}");
+    }
+    let (_, err) = decode_all(Side::Java, &wire(&["c", "t", "m", "\u{e9}1", "e"]));
+    assert!(matches!(err, Some(ProtocolError::BadValue(_))), "{err:?}");
 }
 
 /// The response-only tags of section 2.2.

@@ -583,7 +583,8 @@ fn bad(s: &str) -> ProtocolError {
 
 /// Parses one typed value (`i42`, `sabc`, `ro3`, ...) as the given side reads it.
 pub(crate) fn parse_value(s: &str, side: Side) -> Result<Value, ProtocolError> {
-    let Some(&tag) = s.as_bytes().first() else {
+    // Every tag is ASCII; checking it first also keeps `s[1..]` on a character boundary.
+    let Some(&tag) = s.as_bytes().first().filter(|b| b.is_ascii()) else {
         return Err(bad(s));
     };
     let body = &s[1..];
@@ -688,7 +689,8 @@ fn is_decimal(s: &str) -> bool {
 /// Parses a reply line without its leading `!`.
 pub(crate) fn parse_reply(s: &str, side: Side) -> Result<Reply, ProtocolError> {
     let bad_reply = || ProtocolError::BadReply(s.chars().take(200).collect());
-    let Some(&status) = s.as_bytes().first() else {
+    // Every status is ASCII; checking it first also keeps `s[1..]` on a character boundary.
+    let Some(&status) = s.as_bytes().first().filter(|b| b.is_ascii()) else {
         return Err(bad_reply());
     };
     let rest = &s[1..];
