@@ -92,23 +92,29 @@ def test_static_method_sharing_a_name_with_an_instance_method(gateway: Any) -> N
     assert double.isNaN(float("nan")) is True
     assert double.isNaN(1.0) is False
     assert gateway.jvm.java.lang.Short.toString(5) == "5"
+    assert gateway.jvm.fixtures.Clash.describe(5) == "static:5"
+    assert gateway.jvm.fixtures.Clash().describe() == "instance"
 
 
 @py4j_only
 def test_static_method_sharing_a_name_refused_by_py4j(api: Any, gateway: Any) -> None:
     with pytest.raises(
+        api.Py4JError, match="fixtures.Clash.describe does not exist in the JVM"
+    ):
+        gateway.jvm.fixtures.Clash.describe  # noqa: B018
+    with pytest.raises(
         api.Py4JError, match="java.lang.Double.isNaN does not exist in the JVM"
     ):
         gateway.jvm.java.lang.Double.isNaN  # noqa: B018
-    with pytest.raises(
-        api.Py4JError, match="java.lang.Short.toString does not exist in the JVM"
-    ):
-        gateway.jvm.java.lang.Short.toString  # noqa: B018
+    # The instance method itself is fine.
+    assert gateway.jvm.fixtures.Clash().describe() == "instance"
 
 
 @ferry_only
 def test_static_member_lookup_reply(raw_connect: Any, server: Any) -> None:
     conn = raw_connect(server)
+    assert conn.call("r", "m", "fixtures.Clash", "describe", "e") == "!ym"
+    assert conn.call("c", "z:fixtures.Clash", "describe", "i5", "e") == "!ysstatic:5"
     assert conn.call("r", "m", "java.lang.Double", "isNaN", "e") == "!ym"
     assert conn.call("c", "z:java.lang.Double", "isNaN", "dNaN", "e") == "!ybtrue"
 
@@ -116,6 +122,7 @@ def test_static_member_lookup_reply(raw_connect: Any, server: Any) -> None:
 @py4j_only
 def test_static_member_lookup_reply_from_py4j(raw_connect: Any, server: Any) -> None:
     conn = raw_connect(server)
-    assert conn.call("r", "m", "java.lang.Double", "isNaN", "e").startswith("!xs")
+    assert conn.call("r", "m", "fixtures.Clash", "describe", "e").startswith("!xs")
     # The static call itself, sent directly, works on Py4J too: only the lookup refuses.
+    assert conn.call("c", "z:fixtures.Clash", "describe", "i5", "e") == "!ysstatic:5"
     assert conn.call("c", "z:java.lang.Double", "isNaN", "dNaN", "e") == "!ybtrue"
