@@ -164,6 +164,39 @@ impl Client {
         Ok(response)
     }
 
+    /// Sends `count` encoded commands in one write (pipelined: Py4J's server answers them in
+    /// order) and returns every reply. Releases waiting in the queue go first.
+    ///
+    /// Keep batches to a few hundred commands: the gateway writes replies while this client is
+    /// still writing, and a batch whose replies outgrow the socket buffers would stall both.
+    pub fn request_many(
+        &self,
+        commands: &[u8],
+        count: usize,
+        interrupted: &mut dyn FnMut() -> bool,
+    ) -> Result<Vec<Response>, ClientError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let conn = self.shared.checkout()?;
+        let mut out = Vec::with_capacity(count);
+        let result = self.shared.exchange_with(
+            conn,
+            commands,
+            count,
+            Options::default(),
+            interrupted,
+            &mut |r| out.push(r),
+        );
+        let conn = result?;
+        if out.iter().any(|r| matches!(r.reply, Reply::Fatal(_))) {
+            self.shared.discard(conn);
+        } else {
+            self.shared.checkin(conn);
+        }
+        Ok(out)
+    }
+
     /// Sends a command (see [`Client::request`]) with no interrupt check.
     pub fn send(&self, command: &Command) -> Result<Response, ClientError> {
         let mut out = Vec::with_capacity(64);
@@ -262,6 +295,16 @@ impl Client {
         self.shared.connected.store(false, Ordering::SeqCst);
         self.shared.close_idle();
         result
+    }
+
+    /// Lets the client open connections again (`true`), or stops it without telling the
+    /// gateway (`false`): idle connections are closed, requests fail with
+    /// [`ClientError::NotConnected`] and queued releases are dropped.
+    pub fn set_connected(&self, connected: bool) {
+        self.shared.connected.store(connected, Ordering::SeqCst);
+        if !connected {
+            self.shared.close_idle();
+        }
     }
 
     /// Whether the client may still open connections (false after [`Client::shutdown_server`]).
@@ -389,26 +432,59 @@ impl Shared {
     /// Handles the one retry on a stale pooled connection, interrupts and timeouts (cancel).
     fn exchange(
         &self,
-        mut conn: Connection,
+        conn: Connection,
         command: &[u8],
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<(Connection, Response), ClientError> {
+        let mut last = None;
+        let conn = self.exchange_with(conn, command, 1, options, interrupted, &mut |r| {
+            last = Some(r)
+        })?;
+        match last {
+            Some(r) => Ok((conn, r)),
+            None => unreachable_reply(conn),
+        }
+    }
+
+    /// [`Shared::exchange`] for `count` commands, each reply handed to `sink`.
+    fn exchange_with(
+        &self,
+        mut conn: Connection,
+        commands: &[u8],
+        count: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+        sink: &mut dyn FnMut(Response),
+    ) -> Result<Connection, ClientError> {
         let ids = if self.config.memory_management {
             self.releases.take(self.config.release_batch)
         } else {
             Vec::new()
         };
-        let mut request = Vec::with_capacity(command.len() + ids.len() * 12);
+        let mut request = Vec::with_capacity(commands.len() + ids.len() * 12);
         encode_releases(&ids, &mut request);
-        request.extend_from_slice(command);
+        request.extend_from_slice(commands);
         let mut retried = false;
         loop {
-            match conn.exchange(&request, ids.len() + 1, ids.len(), options.raw, interrupted) {
-                Ok(response) => return Ok((conn, response)),
+            let mut delivered = false;
+            let result = conn.exchange_with(
+                &request,
+                ids.len() + count,
+                ids.len(),
+                options.raw,
+                interrupted,
+                &mut |r| {
+                    delivered = true;
+                    sink(r)
+                },
+            );
+            match result {
+                Ok(()) => return Ok(conn),
                 Err(e) => {
                     let stale = conn.reused
                         && !conn.received_any()
+                        && !delivered
                         && matches!(e, ClientError::Send { .. } | ClientError::Closed { .. });
                     let port = conn.local_port;
                     self.discard(conn);
@@ -490,7 +566,8 @@ impl Shared {
             conn.set_write_timeout(Some(CLOSE_FLUSH_LIMIT));
         }
         let mut past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
-        match conn.exchange(&request, ids.len(), ids.len(), false, &mut past_deadline) {
+        let n = ids.len();
+        match conn.exchange_with(&request, n, n, false, &mut past_deadline, &mut |_| {}) {
             Ok(_) => {
                 conn.set_write_timeout(None);
                 self.checkin(conn);
@@ -522,6 +599,15 @@ impl Shared {
             self.releases.stop_flusher_flag();
         }
     }
+}
+
+/// A request of one command always yields one reply or an error; this is the error for the
+/// impossible other case.
+fn unreachable_reply(conn: Connection) -> Result<(Connection, Response), ClientError> {
+    conn.close();
+    Err(ClientError::Closed {
+        endpoint: "the gateway".into(),
+    })
 }
 
 impl Drop for Shared {

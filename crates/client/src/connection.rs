@@ -162,8 +162,8 @@ impl Connection {
         }
     }
 
-    /// Writes `request`, which holds `commands` commands (`releases` of them release commands),
-    /// and reads every reply. Returns the reply to the last command.
+    /// Writes `request`, which holds `commands` commands (`releases` of them release commands,
+    /// first), and reads every reply. Returns the reply to the last command.
     ///
     /// `interrupted` is asked whenever the wait has lasted one wait slice, and when a signal
     /// interrupts the read; if it answers true the wait ends with [`ClientError::Interrupted`].
@@ -175,6 +175,27 @@ impl Connection {
         raw: bool,
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<Response, ClientError> {
+        let mut last = None;
+        self.exchange_with(request, commands, releases, raw, interrupted, &mut |r| {
+            last = Some(r)
+        })?;
+        last.ok_or_else(|| ClientError::Protocol {
+            endpoint: self.endpoint.to_string(),
+            source: ProtocolError::BadReply("no command was sent".into()),
+        })
+    }
+
+    /// Like [`Connection::exchange`], handing every reply after the releases' to `sink`, in
+    /// order.
+    pub(crate) fn exchange_with(
+        &mut self,
+        request: &[u8],
+        commands: usize,
+        releases: usize,
+        raw: bool,
+        interrupted: &mut dyn FnMut() -> bool,
+        sink: &mut dyn FnMut(Response),
+    ) -> Result<(), ClientError> {
         self.received = false;
         if let Err(source) = self.stream.write_all(request) {
             return Err(ClientError::Send {
@@ -185,12 +206,15 @@ impl Connection {
         self.counters.record(commands, releases);
         self.totals.record(commands, releases);
         let deadline = self.read_timeout.map(|t| Instant::now() + t);
-        for _ in 1..commands {
+        for _ in 0..releases {
             self.read_reply(false, deadline, interrupted)?;
         }
-        let response = self.read_reply(raw, deadline, interrupted)?;
+        for _ in releases..commands {
+            let response = self.read_reply(raw, deadline, interrupted)?;
+            sink(response);
+        }
         self.reused = true;
-        Ok(response)
+        Ok(())
     }
 
     /// Writes a command that has no reply (`z` cancel, `s` shutdown).

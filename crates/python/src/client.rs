@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use ferry_client::{Client, ClientError, Config, Endpoint, Options, Response};
+use ferry_protocol::Reply;
 use ferry_protocol::text::{Side, encode_reply};
-use ferry_protocol::{Reply, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -36,7 +36,9 @@ fn reply_text(reply: &Reply) -> String {
     let mut out = Vec::new();
     encode_reply(reply, Side::Java, &mut out);
     let text = String::from_utf8_lossy(&out);
-    text.trim_start_matches('!').trim_end_matches('\n').to_owned()
+    text.trim_start_matches('!')
+        .trim_end_matches('\n')
+        .to_owned()
 }
 
 impl PyClient {
@@ -143,8 +145,8 @@ impl PyClient {
         Self::value(py, response, owner, target.as_any(), method.as_any())
     }
 
-    /// Like `call`, but an error answer is returned as `(False, answer)` instead of raised;
-    /// the Throwable of a `!xr` answer is released. Success is `(True, value)`.
+    /// Like `call`, but an error answer is returned as `(False, answer)` instead of raised
+    /// (the caller releases the Throwable of an `xr` answer). Success is `(True, value)`.
     fn call_checked<'py>(
         &self,
         py: Python<'py>,
@@ -159,13 +161,54 @@ impl PyClient {
             Reply::Success(v) => Ok((true, to_python(py, v, owner)?)),
             Reply::Empty => Ok((true, py.None().into_bound(py))),
             other => {
-                if let Reply::Error(Some(Value::Ref(_, id))) = &other {
-                    self.inner.detach(id);
-                }
                 let answer = response.raw.unwrap_or_else(|| reply_text(&other));
                 Ok((false, PyString::new(py, &answer).into_any()))
             }
         }
+    }
+
+    /// Calls `method` on `target` once per argument tuple of `calls`, pipelined in one write;
+    /// the results are dropped. The first error answer is raised (after every reply was read).
+    fn call_batch<'py>(
+        &self,
+        py: Python<'py>,
+        target: &Bound<'py, PyString>,
+        method: &Bound<'py, PyString>,
+        calls: &Bound<'py, PyAny>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<usize> {
+        let target_text = target.to_cow()?;
+        let method_text = method.to_cow()?;
+        let mut request = Vec::new();
+        let mut count = 0;
+        for args in calls.try_iter()? {
+            let args = args?;
+            let args = args.cast::<PyTuple>()?;
+            request.extend_from_slice(&Self::call_request(&target_text, &method_text, args)?);
+            count += 1;
+        }
+        let mut interrupt: Option<PyErr> = None;
+        let inner = &self.inner;
+        let result = py.detach(|| {
+            let mut check = || {
+                Python::try_attach(|py| match py.check_signals() {
+                    Ok(()) => false,
+                    Err(e) => {
+                        interrupt = Some(e);
+                        true
+                    }
+                })
+                .unwrap_or(true)
+            };
+            inner.request_many(&request, count, &mut check)
+        });
+        let responses = result.map_err(|e| to_pyerr(py, e, Some(owner), interrupt))?;
+        for response in responses {
+            if response.reply.is_error() {
+                Self::value(py, response, owner, target.as_any(), method.as_any())?;
+            }
+        }
+        Ok(count)
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.
@@ -327,10 +370,17 @@ impl PyClient {
         }
     }
 
-    /// Whether connections may still be opened (false after `shutdown_gateway`).
+    /// Whether connections may still be opened (false after `shutdown_gateway`). Setting it
+    /// to False stops the client without telling the gateway (idle connections close, later
+    /// requests fail, queued releases are dropped); True lets it connect again.
     #[getter]
-    fn is_connected(&self) -> bool {
+    fn get_is_connected(&self) -> bool {
         self.inner.is_connected()
+    }
+
+    #[setter]
+    fn set_is_connected(&self, connected: bool) {
+        self.inner.set_connected(connected);
     }
 
     /// Forgets the parent's connections and references (call in a forked child).

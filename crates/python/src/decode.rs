@@ -1,7 +1,7 @@
 //! Reply values to Python objects, as py4j's output converters make them.
 
-use ferry_protocol::text::{Side, encode_value};
 use ferry_protocol::Value;
+use ferry_protocol::text::{Side, encode_value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
 

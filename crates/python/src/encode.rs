@@ -2,8 +2,8 @@
 
 use std::io::Write as _;
 
-use ferry_protocol::text::{Side, encode_value, escape_into, format_python_float};
 use ferry_protocol::Value;
+use ferry_protocol::text::{Side, encode_value, escape_into, format_python_float};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::intern;
 use pyo3::prelude::*;

@@ -81,7 +81,9 @@ pub(crate) fn is_overridden(tag: u8) -> bool {
 
 pub(crate) fn get(py: Python<'_>) -> PyResult<&Hooks> {
     HOOKS.get(py).ok_or_else(|| {
-        PyRuntimeError::new_err("ferry._native is used before the ferry package installed its hooks")
+        PyRuntimeError::new_err(
+            "ferry._native is used before the ferry package installed its hooks",
+        )
     })
 }
 

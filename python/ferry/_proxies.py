@@ -1,0 +1,531 @@
+"""Python proxies of Java things: objects, their members, classes, packages and JVM views.
+
+Differences from py4j, same API:
+
+- a ``JavaObject`` holds a native handle on its id; when the proxy is garbage collected (by
+  reference counting: proxies and their members form no cycle) the id is queued for release;
+- reflection answers are remembered: a class name resolved through a JVM view, and the static
+  methods and nested classes of a class, cost no round trip the second time. Static field values
+  are never remembered, and "this is a package" answers expire after ``PACKAGE_MEMO_SECONDS``
+  (a class may appear later). ``java_import`` on a view forgets that view's answers.
+"""
+
+from __future__ import annotations
+
+import time
+from pydoc import pager
+from typing import TYPE_CHECKING, Any
+
+from ferry import protocol as proto
+from ferry.protocol import Py4JError, get_command_part, get_error_message
+
+if TYPE_CHECKING:
+    from ferry._gateway_client import GatewayClient
+
+PACKAGE_MEMO_SECONDS = 1.0
+"""How long a "this name is a package" answer is trusted."""
+
+_monotonic = time.monotonic
+
+
+def is_magic_member(name: str) -> bool:
+    """Whether a name starts and ends with ``__``."""
+    return name[:2] == "__" and name[-2:] == "__"
+
+
+def _convert_args(
+    args: tuple[Any, ...], client: Any
+) -> tuple[tuple[Any, ...], list[Any]]:
+    """Applies the input converters (``auto_convert``); returns the new arguments and the
+    temporary Java objects made for them (released after the call)."""
+    converters = client.converters
+    new_args = []
+    temps = []
+    for arg in args:
+        if not isinstance(arg, JavaObject):
+            for converter in converters:
+                if converter.can_convert(arg):
+                    arg = converter.convert(arg, client)
+                    temps.append(arg)
+                    break
+        new_args.append(arg)
+    return tuple(new_args), temps
+
+
+def _release_temps(temps: list[Any]) -> None:
+    """Releases the temporary Java objects made for a call's arguments: queued, they go with
+    the next command."""
+    for temp in temps:
+        if isinstance(temp, JavaObject):
+            temp._gateway_client._native.detach(temp._target_id)
+        else:
+            detach = getattr(temp, "_detach", None)
+            if detach is not None:
+                detach()
+
+
+class JavaMember:
+    """A method of a Java object (or a static method of a class); calling it calls Java."""
+
+    __slots__ = ("_gateway_doc", "container", "gateway_client", "name", "target_id")
+
+    def __init__(
+        self, name: str, container: Any, target_id: str, gateway_client: GatewayClient
+    ) -> None:
+        self.name = name
+        self.container = container
+        self.target_id = target_id
+        self.gateway_client = gateway_client
+        self._gateway_doc: str | None = None
+
+    @property
+    def command_header(self) -> str:
+        return self.target_id + "\n" + self.name + "\n"
+
+    @property
+    def pool(self) -> Any:
+        return self.gateway_client.gateway_property.pool
+
+    @property
+    def converters(self) -> Any:
+        return self.gateway_client.converters
+
+    @property  # type: ignore[override]
+    def __doc__(self) -> str | None:
+        if self._gateway_doc is None:
+            self._gateway_doc = gateway_help(self.gateway_client, self, display=False)
+        return self._gateway_doc
+
+    def __call__(self, *args: Any) -> Any:
+        client = self.gateway_client
+        if client.converters:
+            args, temps = _convert_args(args, client)
+            try:
+                return client._native.call(self.target_id, self.name, args, client)
+            finally:
+                _release_temps(temps)
+        return client._native.call(self.target_id, self.name, args, client)
+
+    def _build_args(self, *args: Any) -> tuple[str, list[Any]]:
+        client = self.gateway_client
+        temps: list[Any] = []
+        if client.converters:
+            args, temps = _convert_args(args, client)
+        pool = client.gateway_property.pool
+        return "".join(get_command_part(a, pool) for a in args), temps
+
+    def stream(self, *args: Any) -> Any:
+        """Calls a method that returns a ``ReadableByteChannel``; returns a guard whose ``read``
+        gives the channel's bytes (py4j's binary call)."""
+        args_command, temps = self._build_args(*args)
+        command = (
+            proto.STREAM_COMMAND_NAME
+            + self.command_header
+            + args_command
+            + proto.END_COMMAND_PART
+        )
+        try:
+            answer, guard = self.gateway_client.send_command(command, binary=True)
+            _get_return_value(answer, self.gateway_client, self.target_id, self.name)
+        finally:
+            _release_temps(temps)
+        return guard
+
+    def __repr__(self) -> str:
+        return f"<JavaMember {self.target_id}.{self.name}>"
+
+
+def _get_return_value(answer: str, client: Any, target_id: Any, name: Any) -> Any:
+    from ferry import java_gateway
+
+    return java_gateway.get_return_value(answer, client, target_id, name)
+
+
+class JavaObject:
+    """A Java object held by the gateway. Attributes are its methods (``obj.size()``); fields
+    are read with ``get_field`` (or as attributes with ``auto_field``)."""
+
+    _ref: Any = None
+    _auto_field = False
+    _gateway_doc: str | None = None
+    _fully_populated = False
+
+    def __init__(self, target_id: str, gateway_client: GatewayClient) -> None:
+        self._target_id = target_id
+        self._gateway_client = gateway_client
+        prop = gateway_client.gateway_property
+        if prop.auto_field:
+            self._auto_field = True
+        if prop.enable_memory_management:
+            self._ref = gateway_client._native.retain(target_id)
+
+    def _detach(self) -> None:
+        """Releases the Java object now (it is sent with the next command)."""
+        self._gateway_client.garbage_collect_object(self._target_id)
+
+    def _get_object_id(self) -> str:
+        return self._target_id
+
+    @property  # type: ignore[override]
+    def __doc__(self) -> str | None:
+        if self._gateway_doc is None:
+            self._gateway_doc = gateway_help(self._gateway_client, self, display=False)
+        return self._gateway_doc
+
+    def _known_fields(self) -> set[str]:
+        fields: set[str] = self.__dict__.setdefault("_field_names", set())
+        return fields
+
+    def __getattr__(self, name: str) -> Any:
+        if is_magic_member(name):
+            raise AttributeError(name)
+        if self._auto_field:
+            methods = self.__dict__.setdefault("_method_names", set())
+            if name not in methods:
+                is_field, value = self._get_field(name)
+                if is_field:
+                    self._known_fields().add(name)
+                    return value
+                methods.add(name)
+        return JavaMember(name, self, self._target_id, self._gateway_client)
+
+    def _get_field(self, name: str) -> tuple[bool, Any]:
+        command = (
+            proto.FIELD_COMMAND_NAME
+            + proto.FIELD_GET_SUBCOMMAND_NAME
+            + self._target_id
+            + "\n"
+            + name
+            + "\n"
+            + proto.END_COMMAND_PART
+        )
+        client = self._gateway_client
+        kind, value = client._native.request(command, client, raise_errors=False)
+        if kind == "y":
+            return True, value
+        return False, None
+
+    def __dir__(self) -> list[str]:
+        self._populate_fields()
+        return sorted(self.__dict__["_dir_names"])
+
+    def _populate_fields(self) -> None:
+        if self._fully_populated:
+            return
+        names: set[str] = set()
+        if self._auto_field:
+            names.update(self._dir("f"))
+            self._known_fields().update(names)
+        names.update(self._dir("m"))
+        self.__dict__["_dir_names"] = names
+        self._fully_populated = True
+
+    def _dir(self, sub: str) -> list[str]:
+        client = self._gateway_client
+        command = proto.DIR_COMMAND_NAME + sub + "\n" + self._target_id + "\n" + "e\n"
+        _, value = client._native.request(command, client, self._target_id, "__dir__")
+        return [n for n in (value or "").split("\n") if n]
+
+    def __eq__(self, other: object) -> bool:
+        if other is None:
+            return False
+        if hasattr(other, "_get_object_id"):
+            return bool(self.equals(other))
+        return other.__eq__(self)  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return int(self.hashCode())
+
+    def __str__(self) -> str:
+        return str(self.toString())
+
+    def __repr__(self) -> str:
+        return "JavaObject id=" + self._target_id
+
+
+class JavaClass:
+    """A Java class: calling it calls a constructor; its attributes are its static members
+    (static fields are read at each access; static methods and nested classes are
+    remembered)."""
+
+    def __init__(self, fqn: str, gateway_client: GatewayClient) -> None:
+        self._fqn = fqn
+        self._gateway_client = gateway_client
+        self._pool = gateway_client.gateway_property.pool
+        self._command_header = fqn + "\n"
+        self._converters = gateway_client.converters
+        self._gateway_doc: str | None = None
+        self._statics: list[str] | None = None
+        members = gateway_client._class_members.get(fqn)
+        if members is None:
+            members = gateway_client._class_members.setdefault(fqn, {})
+        self._members = members
+
+    @property  # type: ignore[override]
+    def __doc__(self) -> str | None:
+        if self._gateway_doc is None:
+            self._gateway_doc = gateway_help(self._gateway_client, self, display=False)
+        return self._gateway_doc
+
+    def __dir__(self) -> list[str]:
+        if self._statics is None:
+            client = self._gateway_client
+            command = (
+                proto.DIR_COMMAND_NAME
+                + proto.DIR_STATIC_SUBCOMMAND_NAME
+                + self._fqn
+                + "\n"
+                + proto.END_COMMAND_PART
+            )
+            _, value = client._native.request(command, client, self._fqn, "__dir__")
+            self._statics = (value or "").split("\n")
+        return self._statics[:]
+
+    @property
+    def _java_lang_class(self) -> Any:
+        """The ``java.lang.Class`` of this class (``.class`` in Java)."""
+        client = self._gateway_client
+        command = (
+            proto.REFLECTION_COMMAND_NAME
+            + proto.REFL_GET_JAVA_LANG_CLASS_SUB_COMMAND_NAME
+            + self._fqn
+            + "\n"
+            + proto.END_COMMAND_PART
+        )
+        kind, value = client._native.request(command, client, raise_errors=False)
+        if kind == "y":
+            return value
+        raise Py4JError(f"{self._fqn} does not exist in the JVM")
+
+    def __getattr__(self, name: str) -> Any:
+        if is_magic_member(name):
+            raise AttributeError(name)
+        member = self._members.get(name)
+        if member is not None:
+            return member
+        client = self._gateway_client
+        command = (
+            proto.REFLECTION_COMMAND_NAME
+            + proto.REFL_GET_MEMBER_SUB_COMMAND_NAME
+            + self._fqn
+            + "\n"
+            + name
+            + "\n"
+            + proto.END_COMMAND_PART
+        )
+        kind, value = client._native.request(
+            command, client, self._fqn, name, raise_errors=False
+        )
+        if kind == "m":
+            member = JavaMember(name, None, proto.STATIC_PREFIX + self._fqn, client)
+        elif kind == "c":
+            member = JavaClass(self._fqn + "$" + name, client)
+        elif kind == "y":
+            return value
+        else:
+            raise Py4JError(f"{self._fqn}.{name} does not exist in the JVM")
+        self._members[name] = member
+        return member
+
+    def __call__(self, *args: Any) -> Any:
+        client = self._gateway_client
+        if client.converters:
+            args, temps = _convert_args(args, client)
+            try:
+                return client._native.construct(self._fqn, args, client)
+            finally:
+                _release_temps(temps)
+        return client._native.construct(self._fqn, args, client)
+
+    def __repr__(self) -> str:
+        return f"<JavaClass {self._fqn}>"
+
+
+class UserHelpAutoCompletion:
+    """
+    Type a package name or a class name.
+
+    For example with a JVMView called view:
+    >>> o = view.Object() # create a java.lang.Object
+    >>> random = view.jvm.java.util.Random() # create a java.util.Random
+
+    The default JVMView is in the gateway and is called:
+    >>> gateway.jvm
+
+    By default, java.lang.* is available in the view. To
+    add additional Classes/Packages, do:
+    >>> from ferry.java_gateway import java_import
+    >>> java_import(gateway.jvm, "com.example.Class1")
+    >>> instance = gateway.jvm.Class1()
+
+    Package and class completions are only available for
+    explicitly imported Java classes.
+    """
+
+    KEY = "<package or class name>"
+
+
+def _resolve(client: Any, view_id: str, name: str) -> Any:
+    """A name seen from a JVM view: a ``JavaClass``, or a ``JavaPackage``; remembered."""
+    memo = client._view_memos.get(view_id)
+    if memo is None:
+        memo = client._view_memos.setdefault(view_id, {})
+    hit = memo.get(name)
+    if hit is not None:
+        expiry = hit[1]
+        if expiry is None or _monotonic() < expiry:
+            return hit[0]
+    command = (
+        proto.REFLECTION_COMMAND_NAME
+        + proto.REFL_GET_UNKNOWN_SUB_COMMAND_NAME
+        + name
+        + "\n"
+        + view_id
+        + "\n"
+        + proto.END_COMMAND_PART
+    )
+    kind, value = client._native.request(command, client, raise_errors=False)
+    if kind == "p":
+        obj: Any = JavaPackage(name, client, view_id)
+        memo[name] = (obj, _monotonic() + PACKAGE_MEMO_SECONDS)
+        return obj
+    if kind == "c":
+        obj = JavaClass(value, client)
+        memo[name] = (obj, None)
+        return obj
+    _, error_message = get_error_message(value if kind == "x" else "")
+    raise Py4JError(
+        proto.compute_exception_message(
+            f"{name} does not exist in the JVM", error_message
+        )
+    )
+
+
+class JavaPackage:
+    """A Java package: its attributes are sub-packages and classes."""
+
+    def __init__(
+        self, fqn: str, gateway_client: GatewayClient, jvm_id: str | None = None
+    ) -> None:
+        self._fqn = fqn
+        self._gateway_client = gateway_client
+        self._jvm_id = jvm_id if jvm_id is not None else proto.DEFAULT_JVM_ID
+
+    def __dir__(self) -> list[str]:
+        return [UserHelpAutoCompletion.KEY]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == UserHelpAutoCompletion.KEY:
+            return UserHelpAutoCompletion
+        if name == "__call__":
+            raise Py4JError("Trying to call a package.")
+        if is_magic_member(name):
+            raise AttributeError(name)
+        return _resolve(self._gateway_client, self._jvm_id, self._fqn + "." + name)
+
+    def __repr__(self) -> str:
+        return f"<JavaPackage {self._fqn}>"
+
+
+class JVMView:
+    """Access to the JVM's classes and packages, with its own imports (``java_import``);
+    ``java.lang`` is always imported."""
+
+    def __init__(
+        self,
+        gateway_client: GatewayClient,
+        jvm_name: str,
+        id: str | None = None,
+        jvm_object: Any = None,
+    ) -> None:
+        self._gateway_client = gateway_client
+        self._jvm_name = jvm_name
+        if id is not None:
+            self._id = id
+        elif jvm_object is not None:
+            self._id = proto.REFERENCE_TYPE + jvm_object._get_object_id()
+            # The Java view lives as long as this Python view.
+            self._jvm_object = jvm_object
+        self._dir_sequence_and_cache: tuple[str | None, list[str]] = (None, [])
+
+    def __dir__(self) -> list[str]:
+        client = self._gateway_client
+        command = (
+            proto.DIR_COMMAND_NAME
+            + proto.DIR_JVMVIEW_SUBCOMMAND_NAME
+            + self._id
+            + "\n"
+            + get_command_part(self._dir_sequence_and_cache[0])
+            + proto.END_COMMAND_PART
+        )
+        _, value = client._native.request(command, client, self._id, "__dir__")
+        if value is not None:
+            lines = value.split("\n")
+            self._dir_sequence_and_cache = (
+                lines[0],
+                lines[1:] + [UserHelpAutoCompletion.KEY],
+            )
+        return self._dir_sequence_and_cache[1][:]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == UserHelpAutoCompletion.KEY:
+            return UserHelpAutoCompletion()
+        if is_magic_member(name):
+            raise AttributeError(name)
+        return _resolve(self._gateway_client, self._id, name)
+
+    def __repr__(self) -> str:
+        return f"<JVMView {self._jvm_name} ({self._id})>"
+
+
+def gateway_help(
+    gateway_client: Any,
+    var: Any,
+    pattern: str | None = None,
+    short_name: bool = True,
+    display: bool = True,
+) -> str | None:
+    """The help page of a Java object, class or member (shown in a pager, or returned with
+    ``display=False``). ``pattern`` filters members (``*`` wildcards, e.g. ``"get*"``)."""
+    if isinstance(var, JavaObject):
+        command = (
+            proto.HELP_COMMAND_NAME
+            + proto.HELP_OBJECT_SUBCOMMAND_NAME
+            + var._get_object_id()
+            + "\n"
+            + get_command_part(pattern)
+            + get_command_part(short_name)
+            + proto.END_COMMAND_PART
+        )
+    elif isinstance(var, JavaClass):
+        command = (
+            proto.HELP_COMMAND_NAME
+            + proto.HELP_CLASS_SUBCOMMAND_NAME
+            + var._fqn
+            + "\n"
+            + get_command_part(pattern)
+            + get_command_part(short_name)
+            + proto.END_COMMAND_PART
+        )
+    elif isinstance(var, JavaMember):
+        if pattern is not None:
+            raise Py4JError("pattern should be None with var is a JavaMember")
+        container = var.container
+        if container is None:
+            container = JavaClass(
+                var.target_id[len(proto.STATIC_PREFIX) :], gateway_client
+            )
+        return gateway_help(
+            gateway_client,
+            container,
+            var.name + "(*",
+            short_name=short_name,
+            display=display,
+        )
+    else:
+        raise Py4JError("var is none of Java Object, Java Class or Java Member")
+    _, page = gateway_client._native.request(command, gateway_client)
+    if display:
+        pager(page)
+        return None
+    return page  # type: ignore[no-any-return]

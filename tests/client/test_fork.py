@@ -1,0 +1,108 @@
+"""A forked child uses its own connections; its parent's keep working."""
+
+from __future__ import annotations
+
+import gc
+import os
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def _in_child(work: Any) -> bytes:
+    """Runs ``work()`` in a forked child; returns what it reported (``b"ok"`` or an error)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        os.close(read_end)
+        try:
+            message = work()
+        except BaseException as e:  # noqa: BLE001 - reported to the parent
+            message = f"child failed: {e!r}".encode()
+        os.write(write_end, message)
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return b"".join(chunks)
+
+
+def test_a_child_makes_its_own_calls_and_the_parent_s_connections_survive(
+    fgateway: Any, client_helpers: Any
+) -> None:
+    math = fgateway.jvm.java.lang.Math
+    kept = fgateway.jvm.java.lang.StringBuilder("parent")
+    assert math.abs(-1) == 1
+    client = fgateway._gateway_client
+    opened_before = client.stats()["connections_opened"]
+
+    def child() -> bytes:
+        before = client.stats()["connections_opened"]
+        assert math.abs(-7) == 7
+        sb = fgateway.jvm.java.lang.StringBuilder("child")
+        assert sb.length() == 5
+        stats = client.stats()
+        # The child opened a connection of its own (its parent's pooled one was let go).
+        assert stats["connections_opened"] == before + 1, stats
+        assert stats["idle_connections"] == 1, stats
+        return b"ok"
+
+    assert _in_child(child) == b"ok"
+    # The parent's pooled connection was not shut down by the child: no reconnect here.
+    assert math.abs(-3) == 3
+    assert kept.toString() == "parent"
+    assert client.stats()["connections_opened"] == opened_before
+
+
+def test_a_child_never_releases_its_parent_s_objects(
+    fgateway: Any, client_helpers: Any
+) -> None:
+    held = fgateway.jvm.java.lang.StringBuilder("held by the parent")
+    client = fgateway._gateway_client
+
+    def child() -> bytes:
+        nonlocal held
+        released_before = client.stats()["releases"]
+        del held
+        gc.collect()
+        fgateway.jvm.java.lang.Math.abs(
+            -1
+        )  # a command that would carry queued releases
+        client.flush_releases()
+        stats = client.stats()
+        assert stats["releases"] == released_before, stats
+        return b"ok"
+
+    assert _in_child(child) == b"ok"
+    assert held.toString() == "held by the parent"
+
+
+def test_the_gateway_works_in_a_child_started_before_any_call(
+    server: Any, client_helpers: Any
+) -> None:
+    from ferry.java_gateway import GatewayParameters, JavaGateway
+
+    gateway = JavaGateway(
+        gateway_parameters=GatewayParameters(
+            port=server.port, auth_token=server.auth_token
+        )
+    )
+    try:
+
+        def child() -> bytes:
+            assert gateway.jvm.java.lang.Math.max(2, 9) == 9
+            return b"ok"
+
+        assert _in_child(child) == b"ok"
+        assert gateway.jvm.java.lang.Math.max(2, 9) == 9
+    finally:
+        client_helpers.close_gateway(gateway)
