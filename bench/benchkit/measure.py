@@ -34,14 +34,22 @@ def error_cell(exc: BaseException, where: str) -> Cell:
     return {"status": "error", "error": f"{where}: {first[:300]}"}
 
 
-def warm(op: Op, seconds: float, min_calls: int = 20) -> int:
-    """Calls op until `seconds` have passed and at least `min_calls` were made."""
-    deadline = time.perf_counter() + seconds
+def warm(op: Op, seconds: float, min_calls: int = 20) -> float:
+    """Calls op for `seconds` and at least `min_calls` times, but never much beyond
+    4 x `seconds` (a pathologically slow case must not stall the run). Returns the mean time
+    of one call, in seconds."""
+    start = time.perf_counter()
     n = 0
-    while n < min_calls or time.perf_counter() < deadline:
+    while True:
         op()
         n += 1
-    return n
+        elapsed = time.perf_counter() - start
+        if (elapsed >= seconds and n >= min_calls) or elapsed >= 4 * seconds:
+            return elapsed / n
+
+
+# Calls slower than this are timed one per batch (a batch of 10 would take too long).
+SLOW_CALL_S = 1e-3
 
 
 def _timed_batch(op: Op, calls: int) -> int:
@@ -60,13 +68,15 @@ def measure_latency(
 ) -> dict[str, Cell]:
     out: dict[str, Cell] = {}
     live: dict[str, Op] = {}
+    batch: dict[str, int] = {}
     for key, op in cases.items():
         try:
-            warm(op, s.warmup_s if warmup_s is None else warmup_s)
+            per_call = warm(op, s.warmup_s if warmup_s is None else warmup_s)
         except Exception as exc:  # noqa: BLE001 - any failure of the code under test is a result
             out[key] = error_cell(exc, "warm-up")
             continue
         live[key] = op
+        batch[key] = s.batch if per_call < SLOW_CALL_S else 1
     samples: dict[str, list[float]] = {k: [] for k in live}
     round_medians: dict[str, list[float]] = {k: [] for k in live}
     budget_ns = int(s.round_budget_s * 1e9)
@@ -74,16 +84,20 @@ def measure_latency(
         order = list(live)
         rng.shuffle(order)
         for key in order:
-            op = live[key]
+            op, k = live[key], batch[key]
             gc.collect()
             got: list[float] = []
             start = time.perf_counter_ns()
             try:
-                while (
-                    len(got) < s.min_batches
-                    or time.perf_counter_ns() - start < budget_ns
-                ):
-                    got.append(_timed_batch(op, s.batch) / s.batch)
+                while True:
+                    got.append(_timed_batch(op, k) / k)
+                    elapsed = time.perf_counter_ns() - start
+                    if elapsed >= budget_ns and len(got) >= s.min_batches:
+                        break
+                    if (
+                        elapsed >= 4 * budget_ns
+                    ):  # slow calls: fewer batches, not a stall
+                        break
             except Exception as exc:  # noqa: BLE001
                 out[key] = error_cell(exc, "measuring")
                 del live[key]
@@ -98,8 +112,8 @@ def measure_latency(
             "p99_ns": percentile(xs, 99.0),
             "p1_ns": percentile(xs, 1.0),
             "batches": len(xs),
-            "calls": len(xs) * s.batch,
-            "batch": s.batch,
+            "calls": len(xs) * batch[key],
+            "batch": batch[key],
             "round_medians_ns": round_medians[key],
         }
     return out
@@ -216,11 +230,13 @@ def measure_threads(
 ) -> dict[str, Cell]:
     out: dict[str, Cell] = {}
     live: dict[str, list[Op]] = {}
+    calls: dict[str, int] = {}
     for key, ops in makers.items():
         try:
-            for op in ops:
-                warm(op, s.warmup_s / len(ops))
-            _threads_run(ops, max(1, s.thread_calls // 10))
+            per_call = max(warm(op, s.warmup_s / len(ops)) for op in ops)
+            # A pathologically slow case runs fewer calls (about 2 s of them per thread).
+            calls[key] = min(s.thread_calls, max(10, int(2.0 / per_call)))
+            _threads_run(ops, max(1, calls[key] // 10))
         except Exception as exc:  # noqa: BLE001
             out[key] = error_cell(exc, "warm-up")
             continue
@@ -231,7 +247,7 @@ def measure_threads(
         rng.shuffle(order)
         for key in order:
             try:
-                rates[key].append(_threads_run(live[key], s.thread_calls))
+                rates[key].append(_threads_run(live[key], calls[key]))
             except Exception as exc:  # noqa: BLE001
                 out[key] = error_cell(exc, "measuring")
                 del live[key]
@@ -244,6 +260,6 @@ def measure_threads(
             "max_per_s": max(xs),
             "runs_per_s": xs,
             "threads": len(ops),
-            "calls_per_thread": s.thread_calls,
+            "calls_per_thread": calls[key],
         }
     return out
