@@ -53,6 +53,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
     p.add_argument(
+        "--render",
+        metavar="RESULTS_JSON",
+        help="write BENCHMARKS.md from saved results (bench/out/...json) and bench/notes.md",
+    )
+    p.add_argument(
         "--list", action="store_true", help="print the family names and exit"
     )
     p.add_argument(
@@ -158,12 +163,37 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
+def read_notes(stamp: str) -> str:
+    """bench/notes.md, the hand-written reading of one run (its first line: `run: <stamp>`), when
+    it is the reading of this run; otherwise a line saying which run it reads."""
+    if not NOTES.exists():
+        return ""
+    first, _, body = NOTES.read_text().partition("\n")
+    notes_run = first.removeprefix("run:").strip()
+    if notes_run == stamp:
+        return body
+    return (
+        f"bench/notes.md holds the reading of run {notes_run}, not of this run ({stamp}); "
+        "the figures above have not been read yet."
+    )
+
+
+def write_markdown(data: dict[str, Any]) -> None:
+    data["notes"] = read_notes(str(data.get("stamp", "")))
+    checks = evaluate(data)
+    (ROOT / "BENCHMARKS.md").write_text(markdown(data, checks))
+    print(f"wrote {ROOT / 'BENCHMARKS.md'}")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     families = all_families()
     if args.list:
         for f in families:
             print(f.name)
+        return 0
+    if args.render:
+        write_markdown(json.loads(Path(args.render).read_text()))
         return 0
     if args.families:
         wanted = set(args.families.split(","))
@@ -227,6 +257,7 @@ def main(argv: list[str]) -> int:
             else random.SystemRandom().randrange(1 << 30)
         )
         data: dict[str, Any] = {
+            "stamp": time.strftime("%Y%m%d-%H%M%S"),
             "meta": machine_facts(art),
             "settings": settings.to_json(),
             "seed": seed,
@@ -260,8 +291,6 @@ def main(argv: list[str]) -> int:
                 failed = True
         data["duration_s"] = time.monotonic() - started
         data["noise_total"] = total.finish()
-        if NOTES.exists() and not args.quick:
-            data["notes"] = NOTES.read_text()
         checks = evaluate(data)
         data["checks"] = [c.to_json() for c in checks]
         for mode, m in data["modes"].items():
@@ -276,11 +305,9 @@ def main(argv: list[str]) -> int:
         name = "results-quick.json" if args.quick else "results.json"
         write_json(OUT / name, data)
         if not args.quick:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            write_json(OUT / "history" / f"{stamp}.json", data)
+            write_json(OUT / "history" / f"{data['stamp']}.json", data)
         if not args.no_write:
-            (ROOT / "BENCHMARKS.md").write_text(markdown(data, checks))
-            print(f"wrote {ROOT / 'BENCHMARKS.md'}")
+            write_markdown(data)
         print(f"results in {OUT / name}; the run took {data['duration_s']:.0f} s")
     finally:
         if not failed:

@@ -51,7 +51,9 @@ def fmt_ratio(r: float) -> str:
         return f"{r:.0f}x"
     if r >= 10:
         return f"{r:.1f}x"
-    return f"{r:.2f}x"
+    if r >= 0.1:
+        return f"{r:.2f}x"
+    return f"{r:.2g}x"
 
 
 def fmt_bandwidth(bytes_per_s: float) -> str:
