@@ -60,23 +60,8 @@ EXIT_DEADLINE_S = 20.0
 # --------------------------------------------------------------------------- which servers run
 
 
-def ferry_gate() -> str | None:
-    """The one place that decides whether the ferry cases run: a skip reason, or None to run them.
-
-    The gate goes away once ``ferry serve`` has landed.
-    """
-    if not FERRY_BIN.exists():
-        return "ferry serve not built yet"
-    return None
-
-
 def server_param(kind: str) -> Any:
-    marks = []
-    if kind == "ferry":
-        reason = ferry_gate()
-        if reason is not None:
-            marks.append(pytest.mark.skip(reason=reason))
-    return pytest.param(kind, id=kind, marks=marks)
+    return pytest.param(kind, id=kind)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -94,7 +94,9 @@ impl Engine {
             return Ok(Local::NULL);
         }
         let converted = self.convert_value(&cx, &value, &ret).map_err(|f| match f {
-            Failure::Thrown(t) | Failure::Internal(t) => CallbackFailure::Throw(t),
+            Failure::Thrown(t) | Failure::Internal(t) | Failure::FatalThrown(t) => {
+                CallbackFailure::Throw(t)
+            }
             Failure::Message(_) | Failure::Bare | Failure::Fatal(_) => {
                 CallbackFailure::Message(format!(
                     "Incompatible output type. Expected: {} Actual: {}",

@@ -192,17 +192,31 @@ impl ClassInfo {
         }
     }
 
-    /// Declared methods named `name`, read on first use.
-    pub fn declared_named(&self, cx: &Cx, name: &str) -> JResult<Vec<Arc<MethodInfo>>> {
-        let map = match self.declared.get() {
+    fn declared(&self, cx: &Cx) -> JResult<&HashMap<String, Vec<Arc<MethodInfo>>>> {
+        Ok(match self.declared.get() {
             Some(m) => m,
             None => {
                 let built = cx.build_declared(self)?;
                 let _ = self.declared.set(built);
                 self.declared.get().expect("set above")
             }
-        };
-        Ok(map.get(name).cloned().unwrap_or_default())
+        })
+    }
+
+    /// Declared methods named `name`, read on first use.
+    pub fn declared_named(&self, cx: &Cx, name: &str) -> JResult<Vec<Arc<MethodInfo>>> {
+        Ok(self.declared(cx)?.get(name).cloned().unwrap_or_default())
+    }
+
+    /// The public methods this class declares itself (not inherited ones).
+    pub fn declared_public_methods(&self, cx: &Cx) -> JResult<Vec<Arc<MethodInfo>>> {
+        Ok(self
+            .declared(cx)?
+            .values()
+            .flatten()
+            .filter(|m| m.is_public)
+            .cloned()
+            .collect())
     }
 
     /// Public constructors.
@@ -599,6 +613,24 @@ impl Cx<'_> {
             for_each_element(env, array, |env, f| {
                 let modifiers = self.known.field_modifiers(env, f)?;
                 if !statics_only || Known::is_static(modifiers) {
+                    out.push(self.known.field_name(env, f)?);
+                }
+                Ok(())
+            })
+        })??;
+        Ok(out)
+    }
+
+    /// Names of the public fields this class declares itself.
+    pub fn declared_public_field_names(&self, info: &ClassInfo) -> JResult<Vec<String>> {
+        let mut out = Vec::new();
+        if info.is_primitive() {
+            return Ok(out);
+        }
+        self.env.with_frame(16, |env| -> JResult<()> {
+            let array = self.known.declared_fields(env, info.class.local())?;
+            for_each_element(env, array, |env, f| {
+                if Known::is_public(self.known.field_modifiers(env, f)?) {
                     out.push(self.known.field_name(env, f)?);
                 }
                 Ok(())

@@ -16,6 +16,8 @@ pub enum ArgError {
     UnknownId(String),
     /// A Python object implementing Java interfaces; callbacks come with a later part of ferry.
     PythonProxy,
+    /// The value cannot become the parameter's type.
+    Conversion(String),
     /// A JNI failure.
     Jni(JniError),
 }
@@ -56,7 +58,16 @@ pub fn to_java(
             return Ok(JValue::Object(env.new_local_of(entry.object.local())?));
         }
         (Value::PythonProxy { .. }, _) => return Err(ArgError::PythonProxy),
-        (Value::String(s), Conv::ToChar) => JValue::Char(s.encode_utf16().next().unwrap_or(0)),
+        (Value::String(s), Conv::ToChar) => match s.encode_utf16().next() {
+            Some(c) => JValue::Char(c),
+            // Py4J takes charAt(0), which throws for "": the conversion fails in the server.
+            None => {
+                return Err(ArgError::Conversion(
+                    "java.lang.StringIndexOutOfBoundsException: a char needs a non-empty string"
+                        .into(),
+                ));
+            }
+        },
         (Value::String(s), _) => return Ok(JValue::Object(env.new_string(s)?)),
         (Value::Decimal(d), _) => return Ok(JValue::Object(cx.known.new_big_decimal(env, d)?)),
         (Value::Bytes(b), _) => return Ok(JValue::Object(env.new_byte_array(b)?)),

@@ -325,6 +325,12 @@ impl Engine {
         match result {
             Ok(reply) => Outcome::Reply(reply),
             Err(Failure::Fatal(msg)) => Outcome::Fatal(msg),
+            Err(Failure::FatalThrown(t)) => Outcome::Fatal(
+                self.rt
+                    .known
+                    .stack_trace(env, t)
+                    .unwrap_or_else(|_| "java.lang.Throwable".into()),
+            ),
             Err(f) => Outcome::Reply(self.failure_reply(env, f)),
         }
     }
@@ -349,6 +355,12 @@ impl Engine {
             Failure::Message(m) => Reply::error_message(format!("ferry.Py4JException: {m}")),
             Failure::Bare => Reply::Error(None),
             Failure::Fatal(m) => Reply::Fatal(m),
+            Failure::FatalThrown(t) => Reply::Fatal(
+                self.rt
+                    .known
+                    .stack_trace(env, t)
+                    .unwrap_or_else(|_| "java.lang.Throwable".into()),
+            ),
         }
     }
 
@@ -617,7 +629,7 @@ impl Engine {
                 name
             )));
         }
-        let jv = self.convert_to(&cx, value, &field.ty)?;
+        let jv = self.convert_for_field(&cx, value, &field.ty)?;
         // SAFETY: field is a non-final instance field of the object's class and jv was converted
         // to its type (checked assignable for references).
         unsafe { env.set_field(entry.object.local(), field.id, jv) };
@@ -650,6 +662,53 @@ impl Engine {
                     ty.name
                 ))
             })?;
+        to_java(cx, &self.registry, value, ty, conv).map_err(arg_failure)
+    }
+
+    /// Converts a value for a field write with `Field.set`'s rules, as Py4J does: unboxing and
+    /// widening primitive conversions only (no str -> char, no int -> short).
+    fn convert_for_field(
+        &self,
+        cx: &Cx,
+        value: &Value,
+        ty: &Arc<ClassInfo>,
+    ) -> Result<JValue, Failure> {
+        let (prepared, _temp) = self.prepare(cx.env, std::slice::from_ref(value))?;
+        let value = &prepared[0];
+        let classes = self.arg_classes(cx, std::slice::from_ref(value))?;
+        // Py4J's Field.set failure escapes its command handler: a fatal reply.
+        let refused = || {
+            Failure::Fatal(format!(
+                "java.lang.IllegalArgumentException: cannot set a {} field to {}",
+                ty.name,
+                describe_args(&classes)
+            ))
+        };
+        let conv = match (&classes[0], ty.primitive) {
+            (None, Some(_)) => return Err(refused()),
+            (None, None) => Conv::Same,
+            (Some(arg), Some(p)) => {
+                let from = arg.boxes.ok_or_else(refused)?;
+                if !widens(from, p) {
+                    return Err(refused());
+                }
+                match p {
+                    JType::Long if from != JType::Long => Conv::ToLong,
+                    JType::Double if from != JType::Double => Conv::ToDouble,
+                    JType::Float if from != JType::Float => Conv::ToFloat,
+                    _ => Conv::Same,
+                }
+            }
+            (Some(arg), None) => {
+                if !cx
+                    .env
+                    .is_assignable_from(arg.class.local(), ty.class.local())
+                {
+                    return Err(refused());
+                }
+                Conv::Same
+            }
+        };
         to_java(cx, &self.registry, value, ty, conv).map_err(arg_failure)
     }
 
@@ -771,7 +830,10 @@ impl Engine {
         let entry = self.entry(id)?;
         let class = self.entry_class(cx, &entry)?;
         if !class.is_array {
-            return Err(Failure::Message(format!("{id} is not an array")));
+            // Py4J's array command casts and fails outside any handler: a fatal error.
+            return Err(Failure::Fatal(format!(
+                "java.lang.ClassCastException: {id} is not an array"
+            )));
         }
         Ok((entry, class))
     }
@@ -798,7 +860,8 @@ impl Engine {
                 let (entry, class) = self.array_entry(&cx, &array)?;
                 let i = int_arg(&index)?;
                 let comp = class.component.clone().ok_or(Failure::Bare)?;
-                let v = load(&cx, entry.object.local(), &comp, i).map_err(Failure::internal)?;
+                // Out of bounds escapes Py4J's array command: a fatal reply.
+                let v = load(&cx, entry.object.local(), &comp, i).map_err(fatal_failure)?;
                 Ok(Reply::Success(
                     from_java(&cx, &self.registry, v).map_err(Failure::internal)?,
                 ))
@@ -811,8 +874,11 @@ impl Engine {
                 let (entry, class) = self.array_entry(&cx, &array)?;
                 let i = int_arg(&index)?;
                 let comp = class.component.clone().ok_or(Failure::Bare)?;
-                let jv = self.convert_to(&cx, &value, &comp)?;
-                store(&cx, entry.object.local(), &comp, i, jv).map_err(Failure::internal)?;
+                let jv = self.convert_to(&cx, &value, &comp).map_err(|f| match f {
+                    Failure::Message(m) => Failure::Fatal(m),
+                    other => other,
+                })?;
+                store(&cx, entry.object.local(), &comp, i, jv).map_err(fatal_failure)?;
                 Ok(Reply::VOID)
             }
             ArrayCommand::Slice { array, indices } => {
@@ -1051,7 +1117,12 @@ impl Engine {
 
     fn exception_trace(&self, env: &Env, id_line: &str) -> Result<Reply, Failure> {
         let id = id_line.strip_prefix('r').unwrap_or(id_line);
-        let entry = self.entry(id)?;
+        // Py4J casts the looked-up object outside any handler: unknown ids are fatal.
+        let entry = self.entry(id).map_err(|_| {
+            Failure::Fatal(format!(
+                "java.lang.NullPointerException: no exception held as {id}"
+            ))
+        })?;
         if !env.is_instance_of(entry.object.local(), self.rt.known.throwable.local()) {
             return Err(Failure::Fatal(format!(
                 "java.lang.ClassCastException: {id} is not a java.lang.Throwable"
@@ -1092,7 +1163,17 @@ fn arg_failure(e: ArgError) -> Failure {
             "Target Object ID does not exist for this gateway: {id}"
         )),
         ArgError::PythonProxy => python_proxy_failure(),
+        ArgError::Conversion(m) => Failure::Message(m),
         ArgError::Jni(e) => Failure::from_jni(e),
+    }
+}
+
+/// A failure Py4J does not catch in its command handler: the message of the Java exception, as
+/// a fatal reply.
+fn fatal_failure(e: JniError) -> Failure {
+    match e {
+        JniError::Thrown(t) => Failure::FatalThrown(t),
+        JniError::Failed(m) => Failure::Fatal(m.into()),
     }
 }
 
@@ -1106,6 +1187,21 @@ fn int_arg(v: &Value) -> Result<i32, Failure> {
             "java.lang.ClassCastException: expected an integer, got {other:?}"
         ))),
     }
+}
+
+/// Java's identity and widening primitive conversions (JLS 5.1.2), as `Field.set` applies them.
+fn widens(from: JType, to: JType) -> bool {
+    use JType::*;
+    from == to
+        || matches!(
+            (from, to),
+            (Byte, Short | Int | Long | Float | Double)
+                | (Short, Int | Long | Float | Double)
+                | (Char, Int | Long | Float | Double)
+                | (Int, Long | Float | Double)
+                | (Long, Float | Double)
+                | (Float, Double)
+        )
 }
 
 /// Phase two's widening for fields and array elements (a whole number to a floating point type).

@@ -16,6 +16,9 @@ pub enum Failure {
     Bare,
     /// The client broke the protocol (`!z`); the connection closes.
     Fatal(String),
+    /// A Java exception Py4J lets escape its command handler (`!z` with its stack trace); the
+    /// connection closes.
+    FatalThrown(Local),
 }
 
 impl Failure {

@@ -65,7 +65,7 @@ pub fn page(
     }
     out.push_str(" {\n|  \n|  Methods defined here:\n|  \n");
     let mut sigs: Vec<String> = class
-        .public_methods(cx)?
+        .declared_public_methods(cx)?
         .iter()
         .map(|m| {
             let params: Vec<String> = m.params.iter().map(|p| type_name(p, short)).collect();
@@ -85,7 +85,7 @@ pub fn page(
     }
     out.push_str("|  ------------------------------------------------------------\n");
     out.push_str("|  Fields defined here:\n|  \n");
-    for name in cx.public_field_names(class, false)? {
+    for name in cx.declared_public_field_names(class)? {
         if let Some(f) = class.field(cx, &name)? {
             let sig = format!("{} {}", type_name(&f.ty, short), f.name);
             if keep(&sig) {

@@ -102,6 +102,7 @@ known! {
         class_methods = class.c"getMethods" c"()[Ljava/lang/reflect/Method;",
         class_constructors = class.c"getConstructors" c"()[Ljava/lang/reflect/Constructor;",
         class_fields = class.c"getFields" c"()[Ljava/lang/reflect/Field;",
+        class_declared_fields = class.c"getDeclaredFields" c"()[Ljava/lang/reflect/Field;",
         class_classes = class.c"getClasses" c"()[Ljava/lang/Class;",
         class_modifiers = class.c"getModifiers" c"()I",
         method_name = method.c"getName" c"()Ljava/lang/String;",
@@ -284,6 +285,10 @@ impl Known {
     /// `Class.getFields()`.
     pub fn public_fields(&self, env: &Env, cls: Local) -> JResult<Local> {
         Ok(obj(invoke!(env, cls, self.class_fields, Object)?))
+    }
+    /// `Class.getDeclaredFields()`.
+    pub fn declared_fields(&self, env: &Env, cls: Local) -> JResult<Local> {
+        Ok(obj(invoke!(env, cls, self.class_declared_fields, Object)?))
     }
     /// `Class.getClasses()`.
     pub fn member_classes(&self, env: &Env, cls: Local) -> JResult<Local> {
