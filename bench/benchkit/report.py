@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from benchkit.expectations import Check
@@ -103,6 +104,17 @@ def checks_table(checks: list[Check]) -> list[str]:
     return lines
 
 
+def _client_fact(name: str, facts: dict[str, Any]) -> str:
+    if facts.get("excluded"):
+        return f"{name} (left out)"
+    if not facts.get("ok"):
+        return f"{name} ({NOT_BUILT})"
+    text = f"{name} {facts.get('version') or ''}".strip()
+    if facts.get("file"):
+        text += f" from `{Path(facts['file']).parent}`"
+    return text
+
+
 def _noise_lines(data: dict[str, Any]) -> list[str]:
     lines = []
     for mode, m in data["modes"].items():
@@ -187,11 +199,7 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         f"- CPU: {meta['cpu_model']}, {meta['cores']} cores; {meta['memory_gib']} GiB; {meta['kernel']}",
         f"- JDK: {meta['jdk']}",
         f"- Python: {meta['python']}; clients: "
-        + ", ".join(
-            f"{name} {c.get('version') or ''}".strip()
-            + ("" if c.get("ok") else f" ({NOT_BUILT})")
-            for name, c in data["clients"].items()
-        ),
+        + ", ".join(_client_fact(name, c) for name, c in data["clients"].items()),
         f"- ferry: `{data['build'].get('ferry_bin', '?')}` (the release build in target/release)"
         + (
             f", native module `{data['build']['ferry_native_artifact']}`"
