@@ -28,7 +28,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from benchkit.build import ROOT, Artifacts, compile_fixtures, release_problems
+from benchkit.build import OUT_TMP, ROOT, Artifacts, compile_fixtures, release_problems
 from benchkit.clients import CLIENTS
 from benchkit.expectations import evaluate
 from benchkit.families import all_families
@@ -246,8 +246,8 @@ def main(argv: list[str]) -> int:
         if not facts.get("ok") and not facts.get("excluded"):
             print(f"{name} client: {NOT_BUILT} ({facts.get('error', '')})")
 
-    (OUT / "tmp").mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT / "tmp"))
+    OUT_TMP.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT_TMP))
     failed = False
     try:
         art = compile_fixtures(workdir)

@@ -18,6 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 VENV = ROOT / ".venv"
+OUT_TMP = BENCH / "out" / "tmp"  # per-run scratch folders (gitignored)
 
 
 def java_home() -> Path:
