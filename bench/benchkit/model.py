@@ -85,8 +85,8 @@ class Settings:
             )
         return cls(
             quick=False,
-            rounds=12,
-            round_budget_s=0.06,
+            rounds=20,
+            round_budget_s=0.04,
             min_batches=20,
             batch=10,
             warmup_s=0.5,
