@@ -193,6 +193,11 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
             "the JVM sees one CPU and picks its ergonomics (serial GC, compiler threads) accordingly, "
             "for both servers alike."
         ),
+        (
+            "- Clients: every combination of a pass runs in the same Python process (both client "
+            "libraries loaded), each client with its own connections; `gc.collect()` runs between "
+            "timed chunks, never inside one. A call slower than 1 ms is timed one per batch."
+        ),
         "",
         "## Machine and build",
         "",
