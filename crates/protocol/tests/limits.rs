@@ -129,3 +129,23 @@ fn the_limit_applies_per_message() {
     }
     assert_eq!(n, 1000);
 }
+
+#[test]
+fn fill_always_offers_room() {
+    // Even with `min` 0 and a buffer filled to its end, a reader gets room for at least one byte,
+    // so its 0 can only mean end of stream.
+    let mut d = Decoder::new(Side::Java);
+    let mut first = 0;
+    d.fill(0, |buf: &mut [u8]| -> Result<usize, ()> {
+        first = buf.len();
+        buf.fill(b'a');
+        Ok(buf.len())
+    })
+    .unwrap();
+    assert!(first > 0);
+    d.fill(0, |buf: &mut [u8]| -> Result<usize, ()> {
+        assert!(!buf.is_empty());
+        Ok(0)
+    })
+    .unwrap();
+}

@@ -88,13 +88,14 @@ impl Decoder {
     }
 
     /// Lets `read` write received bytes straight into the decoder's buffer (at least `min` bytes
-    /// of room are offered) and returns what `read` returned.
+    /// of room are offered, and never none, so that a read of 0 bytes always means end of
+    /// stream) and returns what `read` returned.
     pub fn fill<E>(
         &mut self,
         min: usize,
         read: impl FnOnce(&mut [u8]) -> Result<usize, E>,
     ) -> Result<usize, E> {
-        self.reserve(min);
+        self.reserve(min.max(1));
         let n = read(&mut self.buf[self.filled..])?;
         self.filled += n.min(self.buf.len() - self.filled);
         Ok(n)
