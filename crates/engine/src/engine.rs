@@ -154,6 +154,11 @@ impl Engine {
             .store(owner, std::sync::atomic::Ordering::Release);
     }
 
+    /// The handle given by [`Engine::set_proxy_owner`] (0 if none).
+    pub fn proxy_owner(&self) -> i64 {
+        self.proxy_owner.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// A Java proxy for a Python object (the `f` value).
     pub fn python_proxy(
         &self,

@@ -14,6 +14,7 @@ pub mod fault;
 mod help;
 pub mod jni_raw;
 mod known;
+pub mod natives;
 mod registry;
 mod resolve;
 mod views;

@@ -5,57 +5,16 @@
 
 use std::ffi::c_void;
 use std::net::{IpAddr, SocketAddr};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ferry_engine::jni_raw::{Env, JResult, JniError, Local, NativeMethod};
-use ferry_engine::{CallbackFailure, Engine};
-use ferry_protocol::CallbackCommand;
-use ferry_protocol::text::encode_callback;
+use ferry_engine::Engine;
+use ferry_engine::jni_raw::{Env, JResult, Local, NativeMethod};
+use ferry_engine::natives::{guard, jni_message, opt_string, owner_handle};
 use jni::sys::{JNIEnv, jint, jlong, jobject};
 
 use crate::callback::CallbackTarget;
 use crate::server::{Server, ServerConfig};
-
-/// Runs a native method's body; a panic or an error becomes a Java exception and `default` is
-/// returned.
-fn guard<T>(raw: *mut JNIEnv, default: T, body: impl FnOnce(&Env) -> Result<T, String>) -> T {
-    // SAFETY: the JVM passes the current thread's valid JNIEnv to native methods.
-    let env = unsafe { Env::from_raw(raw) };
-    let result = catch_unwind(AssertUnwindSafe(|| body(&env)));
-    let message = match result {
-        Ok(Ok(v)) => return v,
-        Ok(Err(m)) => m,
-        Err(_) => "internal error in ferry's native engine (a bug: please report it)".to_owned(),
-    };
-    if !env.exception_pending()
-        && let Ok(cls) = env.find_class(c"java/lang/RuntimeException")
-    {
-        env.throw_new(cls, &message);
-    }
-    default
-}
-
-fn jni_message(env: &Env, e: JniError) -> String {
-    match e {
-        JniError::Thrown(t) => {
-            // Rethrow the Java exception itself.
-            env.throw(t);
-            "a Java exception was thrown".into()
-        }
-        JniError::Failed(m) => m.into(),
-    }
-}
-
-fn opt_string(env: &Env, s: jobject) -> Result<Option<String>, String> {
-    let l = Local::from_raw(s);
-    if l.is_null() {
-        Ok(None)
-    } else {
-        env.string(l).map(Some).map_err(|e| jni_message(env, e))
-    }
-}
 
 fn server_of(handle: jlong) -> Option<&'static Server> {
     if handle == 0 {
@@ -118,10 +77,9 @@ extern "system" fn native_start(
             .map_err(|e| jni_message(env, e))?;
         let server = Server::start(env, engine, config)
             .map_err(|e| format!("ferry gateway cannot listen on {address}:{port}: {e}"))?;
-        let handle = Box::into_raw(Box::new(server)) as jlong;
-        if let Some(s) = server_of(handle) {
-            s.engine().set_proxy_owner(handle);
-        }
+        let handle = Box::into_raw(Box::new(server.clone())) as jlong;
+        let owner = owner_handle(std::sync::Arc::new(server.clone()));
+        server.engine().set_proxy_owner(owner);
         Ok(handle)
     })
 }
@@ -147,76 +105,9 @@ extern "system" fn native_reset_callback(
     })
 }
 
-/// Throws a `ferry.Py4JException` with `message`.
-fn throw_py4j(env: &Env, message: &str) {
-    match env.find_class(c"ferry/Py4JException") {
-        Ok(cls) => env.throw_new(cls, message),
-        Err(_) => {
-            if let Ok(cls) = env.find_class(c"java/lang/RuntimeException") {
-                env.throw_new(cls, message);
-            }
-        }
-    }
-}
-
-extern "system" fn proxy_invoke(
-    raw: *mut JNIEnv,
-    _cls: jobject,
-    handle: jlong,
-    id: jobject,
-    method: jobject,
-    args: jobject,
-) -> jobject {
-    guard(raw, std::ptr::null_mut(), |env| {
-        let Some(s) = server_of(handle) else {
-            return Err("the gateway of this Python proxy is gone".into());
-        };
-        let target = opt_string(env, id)?.unwrap_or_default();
-        let engine = s.engine();
-        let (name, values) = engine
-            .callback_call(env, Local::from_raw(method), Local::from_raw(args))
-            .map_err(|e| jni_message(env, e))?;
-        let mut payload = Vec::with_capacity(64);
-        encode_callback(
-            &CallbackCommand::Call {
-                target,
-                method: name,
-                args: values,
-            },
-            &mut payload,
-        );
-        let reply = match crate::session::send_to_python(s, env, &payload) {
-            Ok(r) => r,
-            Err(e) => {
-                throw_py4j(
-                    env,
-                    &format!("Error while sending a command to the Python side: {e}"),
-                );
-                return Ok(std::ptr::null_mut());
-            }
-        };
-        match engine.callback_result(env, Local::from_raw(method), reply) {
-            Ok(o) => Ok(o.raw()),
-            Err(CallbackFailure::Throw(t)) => {
-                env.throw(t);
-                Ok(std::ptr::null_mut())
-            }
-            Err(CallbackFailure::Message(m)) => {
-                throw_py4j(env, &m);
-                Ok(std::ptr::null_mut())
-            }
-        }
-    })
-}
-
-extern "system" fn proxy_released(raw: *mut JNIEnv, _cls: jobject, handle: jlong, id: jobject) {
-    guard(raw, (), |env| {
-        if let (Some(s), Some(id)) = (server_of(handle), opt_string(env, id)?)
-            && !s.is_stopped()
-        {
-            s.callbacks().release(id);
-        }
-        Ok(())
+extern "system" fn native_proxy_owner(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jlong {
+    guard(raw, 0, |_env| {
+        Ok(server_of(handle).map_or(0, |s| s.engine().proxy_owner()))
     })
 }
 
@@ -299,28 +190,18 @@ pub fn register_natives(env: &Env) -> JResult<()> {
                     fn_ptr: native_bindings as *mut c_void,
                 },
                 NativeMethod {
+                    name: c"nativeProxyOwner",
+                    sig: c"(J)J",
+                    fn_ptr: native_proxy_owner as *mut c_void,
+                },
+                NativeMethod {
                     name: c"nativeResetCallback",
                     sig: c"(JLjava/lang/String;I)V",
                     fn_ptr: native_reset_callback as *mut c_void,
                 },
             ],
         )?;
-        let handler = env.find_class(c"ferry/PythonProxyHandler")?;
-        env.register_natives(
-            handler,
-            &[
-                NativeMethod {
-                    name: c"invoke0",
-                    sig: c"(JLjava/lang/String;Ljava/lang/reflect/Method;[Ljava/lang/Object;)Ljava/lang/Object;",
-                    fn_ptr: proxy_invoke as *mut c_void,
-                },
-                NativeMethod {
-                    name: c"released",
-                    sig: c"(JLjava/lang/String;)V",
-                    fn_ptr: proxy_released as *mut c_void,
-                },
-            ],
-        )?;
+        ferry_engine::natives::register_proxy_natives(env)?;
         // The runtime caches ferry's classes: make it now, while they are visible.
         ferry_engine::runtime(env)?;
         Ok(())

@@ -282,3 +282,26 @@ impl Server {
         }
     }
 }
+
+impl ferry_engine::natives::ProxyOwner for Server {
+    fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    fn call_python(
+        &self,
+        env: &Env,
+        call: ferry_protocol::CallbackCommand,
+    ) -> Result<ferry_protocol::Reply, String> {
+        let mut payload = Vec::with_capacity(64);
+        ferry_protocol::text::encode_callback(&call, &mut payload);
+        crate::session::send_to_python(self, env, &payload)
+            .map_err(|e| format!("cannot reach the Python side: {e}"))
+    }
+
+    fn release(&self, id: String) {
+        if !self.is_stopped() {
+            self.inner.callbacks.release(id);
+        }
+    }
+}

@@ -200,7 +200,7 @@ public class GatewayServer {
         if (h == 0) {
             throw new IllegalStateException("the gateway server is not started");
         }
-        return PythonProxyHandler.create(h, "t", interfacesToImplement);
+        return PythonProxyHandler.create(nativeProxyOwner(h), "t", interfacesToImplement);
     }
 
     public Gateway getGateway() {
@@ -256,6 +256,8 @@ public class GatewayServer {
             int pythonPort, String pythonAuthToken, boolean pinnedThreads);
 
     private static native void nativeResetCallback(long handle, String pythonAddress, int pythonPort);
+
+    private static native long nativeProxyOwner(long handle);
 
     private static native void nativeAwait(long handle);
 

@@ -18,24 +18,27 @@ import java.util.Set;
  * reference queue on Java 8. Never through a finalizer.
  */
 final class PythonProxyHandler implements InvocationHandler {
-    private final long server;
+    private final long owner;
     private final String id;
 
-    private PythonProxyHandler(long server, String id) {
-        this.server = server;
+    private PythonProxyHandler(long owner, String id) {
+        this.owner = owner;
         this.id = id;
     }
 
-    /** A proxy implementing {@code interfaces} for the Python object {@code id}. */
-    static Object create(long server, String id, Class<?>[] interfaces) {
+    /**
+     * A proxy implementing {@code interfaces} for the Python object {@code id}; {@code owner} is
+     * the native handle of whoever carries its calls to Python.
+     */
+    static Object create(long owner, String id, Class<?>[] interfaces) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         if (loader == null) {
             loader = PythonProxyHandler.class.getClassLoader();
         }
-        Object proxy = Proxy.newProxyInstance(loader, interfaces, new PythonProxyHandler(server, id));
+        Object proxy = Proxy.newProxyInstance(loader, interfaces, new PythonProxyHandler(owner, id));
         // The entry point of the Python side is never released.
         if (!"t".equals(id)) {
-            Lifetime.watch(proxy, server, id);
+            Lifetime.watch(proxy, owner, id);
         }
         return proxy;
     }
@@ -46,12 +49,12 @@ final class PythonProxyHandler implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        return invoke0(server, id, method, args == null ? new Object[0] : args);
+        return invoke0(owner, id, method, args == null ? new Object[0] : args);
     }
 
-    private static native Object invoke0(long server, String id, Method method, Object[] args) throws Throwable;
+    private static native Object invoke0(long owner, String id, Method method, Object[] args) throws Throwable;
 
-    static native void released(long server, String id);
+    static native void released(long owner, String id);
 
     /** Tells Python when a proxy is unreachable. */
     static final class Lifetime {
