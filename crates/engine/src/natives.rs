@@ -19,8 +19,15 @@ use crate::jni_raw::{Env, JResult, JniError, Local, NativeMethod};
 
 /// Runs a native method's body; a panic or an error becomes a Java exception (unless one is
 /// already pending) and `default` is returned.
-pub fn guard<T>(raw: *mut JNIEnv, default: T, body: impl FnOnce(&Env) -> Result<T, String>) -> T {
-    // SAFETY: the JVM passes the current thread's valid JNIEnv to native methods.
+///
+/// # Safety
+/// `raw` must be the JNIEnv the JVM passed to the native method being run, on its thread.
+pub unsafe fn guard<T>(
+    raw: *mut JNIEnv,
+    default: T,
+    body: impl FnOnce(&Env) -> Result<T, String>,
+) -> T {
+    // SAFETY: the caller's contract: raw is this thread's valid JNIEnv.
     let env = unsafe { Env::from_raw(raw) };
     let result = catch_unwind(AssertUnwindSafe(|| body(&env)));
     let message = match result {
@@ -101,50 +108,56 @@ extern "system" fn proxy_invoke(
     method: jobject,
     args: jobject,
 ) -> jobject {
-    guard(raw, std::ptr::null_mut(), |env| {
-        let Some(owner) = owner_of(handle) else {
-            return Err("this Python proxy has no owner".into());
-        };
-        let target = opt_string(env, id)?.unwrap_or_default();
-        let engine = owner.engine();
-        let (name, values) = engine
-            .callback_call(env, Local::from_raw(method), Local::from_raw(args))
-            .map_err(|e| jni_message(env, e))?;
-        let call = CallbackCommand::Call {
-            target,
-            method: name,
-            args: values,
-        };
-        let reply = match owner.call_python(env, call) {
-            Ok(r) => r,
-            Err(e) => {
-                if !env.exception_pending() {
-                    throw_py4j(env, &format!("Error while calling the Python side: {e}"));
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, std::ptr::null_mut(), |env| {
+            let Some(owner) = owner_of(handle) else {
+                return Err("this Python proxy has no owner".into());
+            };
+            let target = opt_string(env, id)?.unwrap_or_default();
+            let engine = owner.engine();
+            let (name, values) = engine
+                .callback_call(env, Local::from_raw(method), Local::from_raw(args))
+                .map_err(|e| jni_message(env, e))?;
+            let call = CallbackCommand::Call {
+                target,
+                method: name,
+                args: values,
+            };
+            let reply = match owner.call_python(env, call) {
+                Ok(r) => r,
+                Err(e) => {
+                    if !env.exception_pending() {
+                        throw_py4j(env, &format!("Error while calling the Python side: {e}"));
+                    }
+                    return Ok(std::ptr::null_mut());
                 }
-                return Ok(std::ptr::null_mut());
+            };
+            match engine.callback_result(env, Local::from_raw(method), reply) {
+                Ok(o) => Ok(o.raw()),
+                Err(CallbackFailure::Throw(t)) => {
+                    env.throw(t);
+                    Ok(std::ptr::null_mut())
+                }
+                Err(CallbackFailure::Message(m)) => {
+                    throw_py4j(env, &m);
+                    Ok(std::ptr::null_mut())
+                }
             }
-        };
-        match engine.callback_result(env, Local::from_raw(method), reply) {
-            Ok(o) => Ok(o.raw()),
-            Err(CallbackFailure::Throw(t)) => {
-                env.throw(t);
-                Ok(std::ptr::null_mut())
-            }
-            Err(CallbackFailure::Message(m)) => {
-                throw_py4j(env, &m);
-                Ok(std::ptr::null_mut())
-            }
-        }
-    })
+        })
+    }
 }
 
 extern "system" fn proxy_released(raw: *mut JNIEnv, _cls: jobject, handle: jlong, id: jobject) {
-    guard(raw, (), |env| {
-        if let (Some(owner), Some(id)) = (owner_of(handle), opt_string(env, id)?) {
-            owner.release(id);
-        }
-        Ok(())
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, (), |env| {
+            if let (Some(owner), Some(id)) = (owner_of(handle), opt_string(env, id)?) {
+                owner.release(id);
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Registers the native methods of `ferry.PythonProxyHandler`.

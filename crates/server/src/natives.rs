@@ -26,10 +26,13 @@ fn server_of(handle: jlong) -> Option<&'static Server> {
 }
 
 extern "system" fn native_ping(raw: *mut JNIEnv, _cls: jobject) -> jint {
-    guard(raw, 0, |_env| {
-        ferry_engine::fault::point("natives.ping");
-        Ok(1)
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, 0, |_env| {
+            ferry_engine::fault::point("natives.ping");
+            Ok(1)
+        })
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -49,39 +52,43 @@ extern "system" fn native_start(
     python_token: jobject,
     pinned: jni::sys::jboolean,
 ) -> jlong {
-    guard(raw, 0, |env| {
-        let python_ip: IpAddr = opt_string(env, python_address)?
-            .unwrap_or_else(|| "127.0.0.1".into())
-            .parse()
-            .map_err(|e| format!("bad Python address: {e}"))?;
-        let python_port =
-            u16::try_from(python_port).map_err(|_| format!("bad Python port {python_port}"))?;
-        let address: IpAddr = opt_string(env, address)?
-            .unwrap_or_else(|| "127.0.0.1".into())
-            .parse()
-            .map_err(|e| format!("bad address: {e}"))?;
-        let port = u16::try_from(port).map_err(|_| format!("bad port {port}"))?;
-        let config = ServerConfig {
-            address,
-            port,
-            unix_path: opt_string(env, unix_path)?.map(PathBuf::from),
-            auth_token: opt_string(env, auth_token)?,
-            read_timeout: (read_timeout > 0).then(|| Duration::from_millis(read_timeout as u64)),
-            callback: CallbackTarget {
-                address: SocketAddr::new(python_ip, python_port),
-                token: opt_string(env, python_token)?,
-            },
-            pinned,
-        };
-        let engine = Engine::new(env, Local::from_raw(entry_point), Local::from_raw(this))
-            .map_err(|e| jni_message(env, e))?;
-        let server = Server::start(env, engine, config)
-            .map_err(|e| format!("ferry gateway cannot listen on {address}:{port}: {e}"))?;
-        let handle = Box::into_raw(Box::new(server.clone())) as jlong;
-        let owner = owner_handle(std::sync::Arc::new(server.clone()));
-        server.engine().set_proxy_owner(owner);
-        Ok(handle)
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, 0, |env| {
+            let python_ip: IpAddr = opt_string(env, python_address)?
+                .unwrap_or_else(|| "127.0.0.1".into())
+                .parse()
+                .map_err(|e| format!("bad Python address: {e}"))?;
+            let python_port =
+                u16::try_from(python_port).map_err(|_| format!("bad Python port {python_port}"))?;
+            let address: IpAddr = opt_string(env, address)?
+                .unwrap_or_else(|| "127.0.0.1".into())
+                .parse()
+                .map_err(|e| format!("bad address: {e}"))?;
+            let port = u16::try_from(port).map_err(|_| format!("bad port {port}"))?;
+            let config = ServerConfig {
+                address,
+                port,
+                unix_path: opt_string(env, unix_path)?.map(PathBuf::from),
+                auth_token: opt_string(env, auth_token)?,
+                read_timeout: (read_timeout > 0)
+                    .then(|| Duration::from_millis(read_timeout as u64)),
+                callback: CallbackTarget {
+                    address: SocketAddr::new(python_ip, python_port),
+                    token: opt_string(env, python_token)?,
+                },
+                pinned,
+            };
+            let engine = Engine::new(env, Local::from_raw(entry_point), Local::from_raw(this))
+                .map_err(|e| jni_message(env, e))?;
+            let server = Server::start(env, engine, config)
+                .map_err(|e| format!("ferry gateway cannot listen on {address}:{port}: {e}"))?;
+            let handle = Box::into_raw(Box::new(server.clone())) as jlong;
+            let owner = owner_handle(std::sync::Arc::new(server.clone()));
+            server.engine().set_proxy_owner(owner);
+            Ok(handle)
+        })
+    }
 }
 
 extern "system" fn native_reset_callback(
@@ -91,60 +98,78 @@ extern "system" fn native_reset_callback(
     address: jobject,
     port: jint,
 ) {
-    guard(raw, (), |env| {
-        let Some(s) = server_of(handle) else {
-            return Ok(());
-        };
-        let ip: IpAddr = opt_string(env, address)?
-            .unwrap_or_else(|| "127.0.0.1".into())
-            .parse()
-            .map_err(|e| format!("bad Python address: {e}"))?;
-        let port = u16::try_from(port).map_err(|_| format!("bad Python port {port}"))?;
-        s.callbacks().reset(SocketAddr::new(ip, port));
-        Ok(())
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, (), |env| {
+            let Some(s) = server_of(handle) else {
+                return Ok(());
+            };
+            let ip: IpAddr = opt_string(env, address)?
+                .unwrap_or_else(|| "127.0.0.1".into())
+                .parse()
+                .map_err(|e| format!("bad Python address: {e}"))?;
+            let port = u16::try_from(port).map_err(|_| format!("bad Python port {port}"))?;
+            s.callbacks().reset(SocketAddr::new(ip, port));
+            Ok(())
+        })
+    }
 }
 
 extern "system" fn native_proxy_owner(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jlong {
-    guard(raw, 0, |_env| {
-        Ok(server_of(handle).map_or(0, |s| s.engine().proxy_owner()))
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, 0, |_env| {
+            Ok(server_of(handle).map_or(0, |s| s.engine().proxy_owner()))
+        })
+    }
 }
 
 extern "system" fn native_await(raw: *mut JNIEnv, _cls: jobject, handle: jlong) {
-    guard(raw, (), |_env| {
-        if let Some(s) = server_of(handle) {
-            s.wait();
-        }
-        Ok(())
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, (), |_env| {
+            if let Some(s) = server_of(handle) {
+                s.wait();
+            }
+            Ok(())
+        })
+    }
 }
 
 extern "system" fn native_shutdown(raw: *mut JNIEnv, _cls: jobject, handle: jlong) {
-    guard(raw, (), |_env| {
-        if let Some(s) = server_of(handle) {
-            s.shutdown();
-        }
-        Ok(())
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, (), |_env| {
+            if let Some(s) = server_of(handle) {
+                s.shutdown();
+            }
+            Ok(())
+        })
+    }
 }
 
 extern "system" fn native_listening_port(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jint {
-    guard(raw, -1, |_env| {
-        Ok(server_of(handle).map_or(-1, |s| i32::from(s.port())))
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, -1, |_env| {
+            Ok(server_of(handle).map_or(-1, |s| i32::from(s.port())))
+        })
+    }
 }
 
 extern "system" fn native_bindings(raw: *mut JNIEnv, _cls: jobject, handle: jlong) -> jobject {
-    guard(raw, std::ptr::null_mut(), |env| {
-        let Some(s) = server_of(handle) else {
-            return Err("the gateway server is not started".into());
-        };
-        s.engine()
-            .bindings_map(env)
-            .map(|l| l.raw())
-            .map_err(|e| jni_message(env, e))
-    })
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, std::ptr::null_mut(), |env| {
+            let Some(s) = server_of(handle) else {
+                return Err("the gateway server is not started".into());
+            };
+            s.engine()
+                .bindings_map(env)
+                .map(|l| l.raw())
+                .map_err(|e| jni_message(env, e))
+        })
+    }
 }
 
 /// Registers the native methods of ferry's Java classes. The classes must be visible to the
