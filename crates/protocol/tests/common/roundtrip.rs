@@ -12,6 +12,8 @@
 //! - NaN is compared as equal to itself: values are compared through their `Debug` text, which is
 //!   one-to-one for everything else (`-0.0` and `0.0` differ there, as they do on the wire).
 
+#![allow(dead_code)]
+
 use ferry_protocol::text::{
     Decoder, Incoming, Side, encode_callback, encode_command, encode_reply,
 };
@@ -151,24 +153,70 @@ pub fn decode_split(
     (out, None)
 }
 
+/// Messages decoded from `data` read with `Decoder::fill`, `chunk` bytes at most per read, then
+/// the first error if any.
+pub fn decode_fill(
+    side: Side,
+    data: &[u8],
+    chunk: usize,
+) -> (Vec<Incoming>, Option<ProtocolError>) {
+    let mut d = Decoder::new(side);
+    d.set_max_message(FUZZ_MAX_MESSAGE);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let n = d
+            .fill(1, |buf: &mut [u8]| -> Result<usize, ()> {
+                let n = buf.len().min(chunk).min(data.len() - pos);
+                buf[..n].copy_from_slice(&data[pos..pos + n]);
+                Ok(n)
+            })
+            .expect("in-memory reader");
+        assert!(n > 0, "fill offered no room");
+        pos += n;
+        loop {
+            match d.next() {
+                Ok(Some(m)) => out.push(m),
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    (out, None)
+}
+
+fn assert_same_outcome(
+    side: Side,
+    how: &str,
+    want: &(Vec<Incoming>, Option<ProtocolError>),
+    got: &(Vec<Incoming>, Option<ProtocolError>),
+) {
+    assert_eq!(
+        got.0.len(),
+        want.0.len(),
+        "{side:?}: {how} changes the messages"
+    );
+    for (a, b) in want.0.iter().zip(&got.0) {
+        assert!(same(a, b), "{side:?}: {how}: {a:?} vs {b:?}");
+    }
+    assert_eq!(got.1, want.1, "{side:?}: {how} changes the error");
+}
+
 /// The fuzz target's body: any bytes on both sides, must not panic, every decoded message
-/// round-trips, and feeding the bytes in two pieces gives the same result as feeding them at once.
+/// round-trips, and feeding the bytes in two pieces, or reading them through `fill` in small
+/// pieces, gives the same result as feeding them at once.
 pub fn check_bytes(data: &[u8]) {
     for side in [Side::Java, Side::Python] {
         let (msgs, err) = decode_whole(side, data);
         for m in &msgs {
             check_message(side, m);
         }
+        let whole = (msgs, err);
         let mid = data.len() / 2;
-        let (msgs2, err2) = decode_split(side, data, &[mid]);
-        assert_eq!(
-            msgs2.len(),
-            msgs.len(),
-            "{side:?}: split at {mid} changes the messages"
-        );
-        for (a, b) in msgs.iter().zip(&msgs2) {
-            assert!(same(a, b), "{side:?}: split at {mid}: {a:?} vs {b:?}");
-        }
-        assert_eq!(err, err2, "{side:?}: split at {mid} changes the error");
+        let split = decode_split(side, data, &[mid]);
+        assert_same_outcome(side, &format!("split at {mid}"), &whole, &split);
+        let chunk = 1 + data.len() % 13;
+        let filled = decode_fill(side, data, chunk);
+        assert_same_outcome(side, &format!("fill by {chunk}"), &whole, &filled);
     }
 }
