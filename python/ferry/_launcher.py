@@ -289,6 +289,9 @@ def launch_gateway(
             if home:
                 env = dict(os.environ, JAVA_HOME=home)
 
+    # Bad redirect targets fail here, before a process exists.
+    _sink(redirect_stdout)
+    _sink(redirect_stderr)
     popen_kwargs: dict[str, Any] = {}
     if create_new_process_group:
         from ferry.java_gateway import get_create_new_process_group_kwargs
@@ -315,14 +318,17 @@ def launch_gateway(
         try:
             actual_port = int(text)
         except ValueError:
+            detail = describe_process_end(proc, wait=5.0) or ""
             raise Py4JError(
-                f"the gateway printed {text!r} where its port was expected"
+                f"the gateway printed {text!r} where its port was expected. {detail}"
             ) from None
         token = _read_first_line(proc, "authentication token") if enable_auth else None
     except BaseException:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        _close_quietly(proc.stdin)
+        _close_quietly(proc.stdout)
         raise
 
     close_stdout = redirect_stdout is None

@@ -76,7 +76,6 @@ class JavaMember:
         self.container = container
         self.target_id = target_id
         self.gateway_client = gateway_client
-        self._gateway_doc: str | None = None
 
     @property
     def command_header(self) -> str:
@@ -92,9 +91,13 @@ class JavaMember:
 
     @property  # type: ignore[override]
     def __doc__(self) -> str | None:
-        if self._gateway_doc is None:
-            self._gateway_doc = gateway_help(self.gateway_client, self, display=False)
-        return self._gateway_doc
+        try:
+            return self._gateway_doc
+        except AttributeError:
+            self._gateway_doc: str | None = gateway_help(
+                self.gateway_client, self, display=False
+            )
+            return self._gateway_doc
 
     def __call__(self, *args: Any) -> Any:
         client = self.gateway_client
@@ -177,7 +180,7 @@ class JavaObject:
         return fields
 
     def __getattr__(self, name: str) -> Any:
-        if is_magic_member(name):
+        if name[:2] == "__" and name[-2:] == "__":
             raise AttributeError(name)
         if self._auto_field:
             methods = self.__dict__.setdefault("_method_names", set())

@@ -320,7 +320,7 @@ def check_connection(a_socket: socket.socket, read_timeout: float | None) -> Non
     response: bytes | int = 0
     try:
         response = a_socket.recv(2)
-    except socket.timeout:
+    except TimeoutError:
         pass
     finally:
         a_socket.settimeout(read_timeout)

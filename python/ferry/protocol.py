@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ferry import _native
 

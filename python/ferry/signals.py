@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Hashable
-from typing import Any, Callable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 
 def make_id(func: Any) -> Hashable:

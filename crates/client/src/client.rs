@@ -408,8 +408,10 @@ impl Shared {
     }
 
     fn checkin(&self, conn: Connection) {
+        // The connection was checked out (or opened) in this process: `checkout` compares the
+        // pid, so no second system call is needed here.
         let mut pool = self.lock_pool();
-        if pool.pid == std::process::id() && self.connected.load(Ordering::SeqCst) {
+        if self.connected.load(Ordering::SeqCst) {
             pool.idle.push(conn);
         } else {
             drop(pool);
@@ -462,14 +464,23 @@ impl Shared {
         } else {
             Vec::new()
         };
-        let mut request = Vec::with_capacity(commands.len() + ids.len() * 12);
-        encode_releases(&ids, &mut request);
-        request.extend_from_slice(commands);
+        // With releases to send, they go first in the same write; without, the command is
+        // written as it is (no copy).
+        let with_releases;
+        let request: &[u8] = if ids.is_empty() {
+            commands
+        } else {
+            let mut buf = Vec::with_capacity(commands.len() + ids.len() * 12);
+            encode_releases(&ids, &mut buf);
+            buf.extend_from_slice(commands);
+            with_releases = buf;
+            &with_releases
+        };
         let mut retried = false;
         loop {
             let mut delivered = false;
             let result = conn.exchange_with(
-                &request,
+                request,
                 ids.len() + count,
                 ids.len(),
                 options.raw,

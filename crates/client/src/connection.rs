@@ -90,6 +90,8 @@ pub(crate) struct Connection {
     pub(crate) reused: bool,
     /// The local port, for the cancel command.
     pub(crate) local_port: Option<u16>,
+    /// More replies follow the one being read.
+    pipelined: bool,
 }
 
 impl Connection {
@@ -128,6 +130,7 @@ impl Connection {
             pid: std::process::id(),
             reused: false,
             local_port,
+            pipelined: false,
         };
         if let Some(token) = &config.auth_token {
             conn.authenticate(token)?;
@@ -206,13 +209,15 @@ impl Connection {
         self.counters.record(commands, releases);
         self.totals.record(commands, releases);
         let deadline = self.read_timeout.map(|t| Instant::now() + t);
-        for _ in 0..releases {
-            self.read_reply(false, deadline, interrupted)?;
+        for k in 0..commands {
+            // More replies after this one: the gateway writes them back to back.
+            self.pipelined = commands - k > 1;
+            let response = self.read_reply(raw && k >= releases, deadline, interrupted)?;
+            if k >= releases {
+                sink(response);
+            }
         }
-        for _ in releases..commands {
-            let response = self.read_reply(raw, deadline, interrupted)?;
-            sink(response);
-        }
+        self.pipelined = false;
         self.reused = true;
         Ok(())
     }
@@ -290,6 +295,11 @@ impl Connection {
         deadline: Option<Instant>,
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<(), ClientError> {
+        // A reply split in pieces, or replies to pipelined commands, come as several writes
+        // from the gateway: acknowledge them at once (see `Stream::quickack`).
+        if self.pipelined || !self.decoder.buffered().is_empty() {
+            self.stream.quickack();
+        }
         loop {
             let Connection {
                 stream, decoder, ..

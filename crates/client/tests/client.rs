@@ -399,3 +399,22 @@ fn stream_replies_hand_over_the_connection() {
         "a stream's connection is not pooled"
     );
 }
+
+#[test]
+fn pipelined_commands_get_every_reply_in_order() {
+    let g = FakeGateway::start(None);
+    let c = client(&g);
+    let mut batch = Vec::new();
+    for v in 0..300 {
+        batch.extend_from_slice(&encoded(&abs(-v)));
+    }
+    drop(c.retain("o1"));
+    let replies = c.request_many(&batch, 300, &mut || false).unwrap();
+    assert_eq!(replies.len(), 300);
+    for (v, r) in replies.iter().enumerate() {
+        assert_eq!(r.reply, Reply::Success(Value::Int(v as i32)));
+    }
+    let s = c.stats();
+    assert_eq!((s.commands, s.releases, s.round_trips), (301, 1, 1));
+    assert!(c.request_many(&[], 0, &mut || false).unwrap().is_empty());
+}

@@ -116,9 +116,9 @@ impl PyClient {
         connect_timeout: Option<f64>,
         release_delay: f64,
     ) -> PyResult<Self> {
-        let mut config = Config::new(Endpoint::from_address(&address.to_cow()?, port));
+        let mut config = Config::new(Endpoint::from_address(address.to_str()?, port));
         config.auth_token = match auth_token {
-            Some(t) => Some(t.to_cow()?.into_owned()),
+            Some(t) => Some(t.to_str()?.to_owned()),
             None => None,
         };
         config.read_timeout = seconds("read_timeout", read_timeout)?.filter(|t| !t.is_zero());
@@ -140,7 +140,7 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = Self::call_request(&target.to_cow()?, &method.to_cow()?, args)?;
+        let request = Self::call_request(target.to_str()?, method.to_str()?, args)?;
         let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
         Self::value(py, response, owner, target.as_any(), method.as_any())
     }
@@ -155,7 +155,7 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let request = Self::call_request(&target.to_cow()?, &method.to_cow()?, args)?;
+        let request = Self::call_request(target.to_str()?, method.to_str()?, args)?;
         let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
         match response.reply {
             Reply::Success(v) => Ok((true, to_python(py, v, owner)?)),
@@ -177,14 +177,14 @@ impl PyClient {
         calls: &Bound<'py, PyAny>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<usize> {
-        let target_text = target.to_cow()?;
-        let method_text = method.to_cow()?;
+        let target_text = target.to_str()?;
+        let method_text = method.to_str()?;
         let mut request = Vec::new();
         let mut count = 0;
         for args in calls.try_iter()? {
             let args = args?;
             let args = args.cast::<PyTuple>()?;
-            request.extend_from_slice(&Self::call_request(&target_text, &method_text, args)?);
+            request.extend_from_slice(&Self::call_request(target_text, method_text, args)?);
             count += 1;
         }
         let mut interrupt: Option<PyErr> = None;
@@ -219,7 +219,7 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let fqn_text = fqn.to_cow()?;
+        let fqn_text = fqn.to_str()?;
         let mut request = Vec::with_capacity(16 + fqn_text.len() + args.len() * 8);
         request.extend_from_slice(b"i\n");
         request.extend_from_slice(fqn_text.as_bytes());
@@ -244,7 +244,7 @@ impl PyClient {
         name: Option<&Bound<'py, PyAny>>,
         raise_errors: bool,
     ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
-        let command = command.to_cow()?;
+        let command = command.to_str()?;
         let response = self.roundtrip(py, Some(owner), command.as_bytes(), Options::default())?;
         let none = || py.None().into_bound(py);
         Ok(match response.reply {
@@ -287,7 +287,7 @@ impl PyClient {
         retry: bool,
         owner: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let command = command.to_cow()?;
+        let command = command.to_str()?;
         let options = Options { raw: true, retry };
         let response = self.roundtrip(py, owner, command.as_bytes(), options)?;
         Ok(response.raw.unwrap_or_else(|| reply_text(&response.reply)))
@@ -302,7 +302,7 @@ impl PyClient {
         command: &Bound<'_, PyString>,
         owner: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(String, Option<StreamReader>)> {
-        let command = command.to_cow()?;
+        let command = command.to_str()?;
         let mut interrupt: Option<PyErr> = None;
         let inner = &self.inner;
         let bytes = command.as_bytes();
@@ -326,12 +326,12 @@ impl PyClient {
 
     /// A handle on a Java id: the id is released when the last handle is garbage collected.
     fn retain(&self, id: &Bound<'_, PyString>) -> PyResult<Ref> {
-        Ok(Ref::new(self.inner.retain(&id.to_cow()?)))
+        Ok(Ref::new(self.inner.retain(id.to_str()?)))
     }
 
     /// Releases an id now (it goes with the next command, or within the release delay).
     fn detach(&self, id: &Bound<'_, PyString>) -> PyResult<()> {
-        self.inner.detach(&id.to_cow()?);
+        self.inner.detach(id.to_str()?);
         Ok(())
     }
 

@@ -32,7 +32,7 @@ pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<
                     format!(
                         "the integer {} does not fit in a Java long (64 bits); pass a \
                          java.math.BigInteger built from its string instead",
-                        obj.str()?.to_cow()?
+                        obj.str()?.to_str()?
                     ),
                 ));
             }
@@ -43,7 +43,7 @@ pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<
         out.push(b'\n');
     } else if let Ok(s) = obj.cast::<PyString>() {
         out.push(b's');
-        escape_into(&s.to_cow()?, out);
+        escape_into(s.to_str()?, out);
         out.push(b'\n');
     } else if let Ok(b) = obj.cast::<PyBytes>() {
         encode_value(&Value::Bytes(b.as_bytes().to_vec()), Side::Python, out);
@@ -53,12 +53,12 @@ pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<
         out.push(b'\n');
     } else if obj.is_instance(hooks::get(py)?.decimal.bind(py))? {
         out.push(b'D');
-        out.extend_from_slice(obj.str()?.to_cow()?.as_bytes());
+        out.extend_from_slice(obj.str()?.to_str()?.as_bytes());
         out.push(b'\n');
     } else if let Some(get_id) = obj.getattr_opt(intern!(py, "_get_object_id"))? {
         let id = get_id.call0()?;
         out.push(b'r');
-        out.extend_from_slice(id.cast::<PyString>()?.to_cow()?.as_bytes());
+        out.extend_from_slice(id.cast::<PyString>()?.to_str()?.as_bytes());
         out.push(b'\n');
     } else if is_python_proxy(obj) {
         return Err(hooks::get(py)?.py4j_error(
@@ -100,6 +100,6 @@ fn is_python_proxy(obj: &Bound<'_, PyAny>) -> bool {
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
-        .and_then(|n| n.to_cow().map(|c| c.into_owned()))
+        .and_then(|n| n.to_str().map(str::to_owned))
         .unwrap_or_else(|_| "object".into())
 }

@@ -64,7 +64,7 @@ pub(crate) fn install(
 /// replaced, so that values with that tag go through the Python converter.
 #[pyfunction]
 pub(crate) fn set_converter_override(tag: &Bound<'_, PyString>, overridden: bool) -> PyResult<()> {
-    let tag = tag.to_cow()?;
+    let tag = tag.to_str()?;
     if let [t] = tag.as_bytes() {
         if overridden {
             OVERRIDDEN.fetch_or(bit(*t), Ordering::Relaxed);
