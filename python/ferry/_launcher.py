@@ -48,10 +48,16 @@ def find_jar_path() -> str:
 
 
 def find_ferry_cli() -> str | None:
-    """The ``ferry`` command: ``$FERRY_CLI``, else next to this Python, else on ``PATH``."""
+    """The ``ferry`` program: ``$FERRY_CLI``, else the one inside this package (a wheel ships
+    it), else the ``ferry`` command next to this Python, else on ``PATH``."""
     explicit = os.environ.get("FERRY_CLI")
     if explicit:
         return explicit
+    from ferry._cli import bundled_cli
+
+    bundled = bundled_cli()
+    if bundled is not None and bundled.parent.name == "_bin":
+        return str(bundled)
     for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
         candidate = Path(folder) / "ferry"
         if candidate.is_file() and os.access(candidate, os.X_OK):

@@ -1,0 +1,102 @@
+# Type stubs of ferry._native, the extension module (crates/python). Kept by hand; the tests
+# check that every name here exists in the module and the other way round.
+
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeAlias, final
+
+__version__: str
+
+_Kind: TypeAlias = Literal["y", "o", "m", "c", "p", "x"]
+
+@final
+class Client:
+    """A pool of connections to one gateway, with the release queue of its references."""
+
+    def __new__(
+        cls,
+        address: str,
+        port: int,
+        auth_token: str | None = None,
+        read_timeout: float | None = None,
+        memory_management: bool = True,
+        connect_timeout: float | None = None,
+        release_delay: float = 0.05,
+    ) -> Client: ...
+    def call(self, target: str, method: str, args: tuple[Any, ...], owner: Any) -> Any:
+        """Calls a method (``target`` is an object id, or ``z:<class>`` for a static method)."""
+    def call_checked(
+        self, target: str, method: str, args: tuple[Any, ...], owner: Any
+    ) -> tuple[bool, Any]:
+        """``(True, value)``, or ``(False, answer)`` for an error answer (not raised)."""
+    def call_batch(
+        self, target: str, method: str, calls: Iterable[tuple[Any, ...]], owner: Any
+    ) -> int:
+        """Calls a method once per argument tuple, pipelined; raises the first error."""
+    def construct(self, fqn: str, args: tuple[Any, ...], owner: Any) -> Any:
+        """Calls a constructor."""
+    def request(
+        self,
+        command: str,
+        owner: Any,
+        target_id: Any = None,
+        name: Any = None,
+        raise_errors: bool = True,
+    ) -> tuple[_Kind, Any]:
+        """Sends an encoded command; returns the kind of answer and its value."""
+    def send_raw(self, command: str, retry: bool = True, owner: Any = None) -> str:
+        """Sends an encoded command; returns the answer line without its ``!``."""
+    def stream(
+        self, command: str, owner: Any = None
+    ) -> tuple[str, StreamReader | None]:
+        """Sends a stream command; returns the answer and a reader of the raw bytes."""
+    def retain(self, id: str) -> Ref:
+        """A handle on a Java id; the id is released when the last handle is collected."""
+    def detach(self, id: str) -> None:
+        """Queues the release of an id now."""
+    def flush_releases(self, owner: Any = None) -> None:
+        """Sends the queued releases and waits for their acknowledgements."""
+    def ensure_connection(self, owner: Any = None) -> None:
+        """Opens a connection if the pool has none."""
+    def close(self) -> None:
+        """Sends the queued releases and closes the idle connections."""
+    def shutdown_gateway(self, owner: Any = None) -> None:
+        """Sends Py4J's shutdown command and closes every connection."""
+    @property
+    def is_connected(self) -> bool: ...
+    @is_connected.setter
+    def is_connected(self, connected: bool) -> None: ...
+    def after_fork(self) -> None:
+        """Forgets the parent's connections and references (in a forked child)."""
+    def stats(self) -> dict[str, int]:
+        """commands, releases, round_trips, connections_opened, idle_connections,
+        held_references, pending_releases."""
+    def connection_stats(self) -> list[dict[str, int]]:
+        """Per open connection: commands, releases, round_trips."""
+    @property
+    def endpoint(self) -> str: ...
+
+@final
+class Ref:
+    """Keeps a Java id bound while it lives."""
+
+    @property
+    def id(self) -> str: ...
+
+@final
+class StreamReader:
+    """The raw bytes after a stream answer; owns its connection."""
+
+    def read(self, n: int = -1) -> bytes: ...
+    def close(self) -> None: ...
+
+def install(
+    converters: dict[str, Callable[[str, Any], Any]],
+    error_handler: Callable[[str, Any, Any, Any], Any],
+    network_error: Callable[[Any, str, str | None, str], BaseException],
+    py4j_error: Callable[[str], BaseException],
+    decimal: type,
+) -> None:
+    """Registers the package's hooks (once, at import)."""
+
+def set_converter_override(tag: str, overridden: bool) -> None:
+    """Marks a primitive tag whose output converter the package replaced."""
