@@ -242,6 +242,11 @@ fn captured_facts() {
     let (ex, lines) =
         reply("z with the victim's client port and a local port that matches nothing");
     assert!(lines.is_empty() && ex.end == End::Silent);
+    // `s`: no reply, the sender's connection and the others are closed.
+    let (ex, lines) = reply("s alone, as py4j sends it");
+    assert!(lines.is_empty() && ex.end == End::Closed);
+    let (ex, lines) = reply("the other client after the shutdown");
+    assert!(lines.is_empty() && ex.end == End::Closed);
     // Extra lines: Java answers the command it read, then takes the next line as a command.
     let (_, lines) = reply("extra e after a complete command");
     assert_eq!(lines[0], "!yspong");

@@ -28,6 +28,8 @@ HEADER = """\
 #   == callback <label>  a new TCP connection from Java's CallbackClient to the capture script, which
 #                        plays the Python callback server: there '>' is what Java sent, '<' what the
 #                        script answered
+#   == ... (continued)   the records that follow are on that connection again (another connection's
+#                        records came in between)
 #   -- <label>           an exchange: the '>' lines that follow went out in one write
 #   >raw <hex>           bytes sent as they are (for line ends other than LF)
 #   > <line>             one line sent, without its LF terminator (every line went out LF-terminated
@@ -43,6 +45,7 @@ HEADER = """\
 
 QUIET = 0.6
 SERVERS = []
+CURRENT = {}  # id(transcript) -> the session that wrote its last header
 
 
 class Session:
@@ -51,8 +54,10 @@ class Session:
         self.buf = b""
         self.closed = False
         self.vars = {}
+        self.kind = kind
         out.append("")
         out.append("== %s %s" % (kind, label))
+        CURRENT[id(out)] = self
 
     def exchange(self, label, *lines, save=None, stream=False, raw=None, wait=None):
         if self.closed:
@@ -63,7 +68,13 @@ class Session:
             self.closed, self.buf = False, b""
             self.out.append("")
             self.out.append("== gateway %s (new connection after the close)" % self.label)
+            CURRENT[id(self.out)] = self
         lines = [l.format(**self.vars) for l in lines]
+        if CURRENT.get(id(self.out)) is not self:
+            # Another connection wrote since: say again which connection this is.
+            self.out.append("")
+            self.out.append("== %s %s (continued)" % (self.kind, self.label))
+        CURRENT[id(self.out)] = self
         self.out.append("-- " + label)
         data = raw if raw is not None else "".join(l + "\n" for l in lines).encode()
         if raw is None:
@@ -444,8 +455,28 @@ def callbacks():
     write("callbacks.txt", out + [l for conn in cb_out for l in conn])
 
 
+def shutdown():
+    out = ["# The shutdown command (s): what the sender, another client and a new client see."]
+    srv = Server()
+    other = srv.connect(out, "another client")
+    other.exchange("works before", "c", "t", "ping", "e")
+    s = srv.connect(out, "shutdown")
+    s.exchange("s alone, as py4j sends it", "s")
+    other.exchange("the other client after the shutdown", "c", "t", "ping", "e")
+    time.sleep(1)
+    try:
+        late = socket.create_connection(("127.0.0.1", srv.port), timeout=2)
+        late.close()
+        out.append("# a new connection to the server's port after the shutdown was accepted")
+    except OSError as e:
+        out.append("# a new connection to the server's port after the shutdown failed: %s" % e.strerror)
+    time.sleep(1)
+    out.append("# the JVM %s one second later" % ("was still running" if srv.proc.poll() is None else "had exited"))
+    write("shutdown.txt", out)
+
+
 if __name__ == "__main__":
-    which = sys.argv[4:] or ["commands", "stream_and_cancel", "errors_and_fatal", "auth", "callbacks"]
+    which = sys.argv[4:] or ["commands", "stream_and_cancel", "errors_and_fatal", "auth", "callbacks", "shutdown"]
     for name in which:
         try:
             globals()[name]()
