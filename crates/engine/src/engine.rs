@@ -301,7 +301,7 @@ impl Engine {
                 Ok(Reply::VOID)
             }
             Command::MemoryAttach { .. } => Err(Failure::Message(
-                "Unknown Memory Operation SubCommand".into(),
+                "Unknown Memory SubCommand Name: a".into(),
             )),
             Command::View(v) => self.view(env, v),
             Command::Dir(d) => self.dir(env, d),

@@ -197,7 +197,7 @@ impl Session {
                 }
                 Some(_) => {
                     self.reply(&Reply::error_message(
-                        "Authentication error: bad auth token",
+                        "Authentication error: bad auth token received.",
                     ));
                     let mut io = self.io.borrow_mut();
                     io.flush()?;
