@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -96,6 +97,43 @@ def _candidates(profile_dir: Path) -> list[Path]:
     return out
 
 
+# Hashes of files once found byte-identical to an artifact of target/release: a binary installed
+# by `make build` stays provably a release build after cargo rebuilds target/release under it.
+RELEASE_HASHES = BENCH / "out" / "release-hashes.json"
+
+
+def _known_release() -> dict[str, str]:
+    try:
+        known: dict[str, str] = json.loads(RELEASE_HASHES.read_text())
+    except (OSError, ValueError):
+        return {}
+    return known
+
+
+def _remember_release(digest: str, artifact: Path) -> None:
+    known = _known_release()
+    if digest not in known:
+        known[digest] = str(artifact.relative_to(ROOT))
+        RELEASE_HASHES.parent.mkdir(parents=True, exist_ok=True)
+        RELEASE_HASHES.write_text(json.dumps(known, indent=1))
+
+
+def _classify(path: Path, release: list[Path], debug: list[Path]) -> tuple[str, str]:
+    """("release" | "debug" | "unknown", the artifact it matches)."""
+    digest = _sha256(path)
+    for p in release:
+        if _sha256(p) == digest:
+            _remember_release(digest, p)
+            return "release", str(p.relative_to(ROOT))
+    for p in debug:
+        if _sha256(p) == digest:
+            return "debug", str(p.relative_to(ROOT))
+    known = _known_release().get(digest)
+    if known:
+        return "release", f"{known} (an earlier release build)"
+    return "unknown", ""
+
+
 def release_problems(
     native_module: str | None,
 ) -> tuple[list[str], list[str], dict[str, Any]]:
@@ -107,52 +145,53 @@ def release_problems(
     debug_bin = ROOT / "target" / "debug" / "ferry"
     chosen = ferry_binary()
     facts["ferry_bin"] = str(chosen)
-    if not release_bin.exists():
-        problems.append(
-            "target/release/ferry is missing: run `make build` (a release build)"
-        )
+    if not chosen.exists():
+        problems.append("no ferry binary (.venv/bin/ferry): run `make build`")
     else:
-        digest = _sha256(chosen)
-        facts["ferry_bin_sha256"] = digest[:16]
-        if digest != _sha256(release_bin):
-            if debug_bin.exists() and digest == _sha256(debug_bin):
-                problems.append(
-                    f"{chosen} is the debug build (target/debug/ferry): run `make build`"
-                )
-            else:
-                problems.append(
-                    f"{chosen} is not target/release/ferry: run `make build`"
-                )
+        kind, artifact = _classify(
+            chosen,
+            [release_bin] if release_bin.exists() else [],
+            [debug_bin] if debug_bin.exists() else [],
+        )
+        facts["ferry_bin_artifact"] = artifact
+        if kind == "debug":
+            problems.append(
+                f"{chosen} is the debug build ({artifact}): run `make build`"
+            )
+        elif kind == "unknown":
+            problems.append(
+                f"{chosen} is not target/release/ferry nor an earlier release build: "
+                "run `make build`"
+            )
+        elif release_bin.exists() and _sha256(chosen) != _sha256(release_bin):
+            warnings.append(
+                f"{chosen} is an earlier release build than target/release/ferry "
+                "(`make build` installs the current one)"
+            )
         newest, which = _newest_source(
             [ROOT / "crates" / c for c in ("protocol", "engine", "server", "cli")],
             [*(ROOT / "java" / "src").rglob("*.java"), ROOT / "Cargo.lock"],
         )
-        built = release_bin.stat().st_mtime
-        if newest > built and which is not None:
+        if newest > chosen.stat().st_mtime and which is not None:
             warnings.append(
-                f"{which.relative_to(ROOT)} is newer than target/release/ferry: "
+                f"{which.relative_to(ROOT)} is newer than {chosen.name}: "
                 "the server measured may not include the latest source changes"
             )
     if native_module is not None:
         native = Path(native_module)
         facts["ferry_native"] = str(native)
-        digest = _sha256(native)
-        release = [
-            p for p in _candidates(ROOT / "target" / "release") if _sha256(p) == digest
-        ]
-        debug = [
-            p for p in _candidates(ROOT / "target" / "debug") if _sha256(p) == digest
-        ]
-        if release:
-            facts["ferry_native_artifact"] = str(release[0].relative_to(ROOT))
-        elif debug:
+        kind, artifact = _classify(
+            native,
+            _candidates(ROOT / "target" / "release"),
+            _candidates(ROOT / "target" / "debug"),
+        )
+        facts["ferry_native_artifact"] = artifact
+        if kind == "debug":
+            problems.append(f"{native} is a debug build ({artifact}): run `make build`")
+        elif kind == "unknown":
             problems.append(
-                f"{native} is a debug build ({debug[0].relative_to(ROOT)}): run `make build`"
-            )
-        else:
-            problems.append(
-                f"{native} matches no artifact of target/release, so it cannot be shown to be a "
-                "release build: run `make build`"
+                f"{native} matches no artifact of target/release (now or earlier), so it cannot "
+                "be shown to be a release build: run `make build`"
             )
     return problems, warnings, facts
 

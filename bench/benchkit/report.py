@@ -104,6 +104,17 @@ def checks_table(checks: list[Check]) -> list[str]:
     return lines
 
 
+def _build_fact(build: dict[str, Any]) -> str:
+    text = f"- ferry server: `{build.get('ferry_bin', '?')}`"
+    if build.get("ferry_bin_artifact"):
+        text += f" (release build: {build['ferry_bin_artifact']})"
+    if build.get("ferry_native"):
+        text += f"; client native module `{build['ferry_native']}`"
+        if build.get("ferry_native_artifact"):
+            text += f" (release build: {build['ferry_native_artifact']})"
+    return text
+
+
 def _client_fact(name: str, facts: dict[str, Any]) -> str:
     if facts.get("excluded"):
         return f"{name} (left out)"
@@ -205,12 +216,7 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         f"- JDK: {meta['jdk']}",
         f"- Python: {meta['python']}; clients: "
         + ", ".join(_client_fact(name, c) for name, c in data["clients"].items()),
-        f"- ferry: `{data['build'].get('ferry_bin', '?')}` (the release build in target/release)"
-        + (
-            f", native module `{data['build']['ferry_native_artifact']}`"
-            if data["build"].get("ferry_native_artifact")
-            else ""
-        ),
+        _build_fact(data["build"]),
         (
             f"- commit `{git['commit']}`; uncommitted changes to build inputs (crates, java, "
             f"python) at run time: {git['uncommitted_build_inputs']} paths"

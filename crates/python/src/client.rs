@@ -132,7 +132,7 @@ impl PyClient {
     }
 
     /// Calls `method` on the object `target` (or a static method: `target` is `z:<class>`).
-    fn call<'py>(
+    pub(crate) fn call<'py>(
         &self,
         py: Python<'py>,
         target: &Bound<'py, PyString>,

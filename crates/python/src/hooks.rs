@@ -20,6 +20,8 @@ pub(crate) struct Hooks {
     pub py4j_error: Py<PyAny>,
     /// `decimal.Decimal`.
     pub decimal: Py<PyAny>,
+    /// `converting_call(member, args)`: a member call with the input converters applied.
+    pub converting_call: Py<PyAny>,
     /// The one-letter tags as Python strings, indexed by byte.
     tags: Vec<Option<Py<PyString>>>,
 }
@@ -42,6 +44,7 @@ pub(crate) fn install(
     network_error: Bound<'_, PyAny>,
     py4j_error: Bound<'_, PyAny>,
     decimal: Bound<'_, PyAny>,
+    converting_call: Bound<'_, PyAny>,
 ) -> PyResult<()> {
     let mut tags: Vec<Option<Py<PyString>>> = (0..128).map(|_| None).collect();
     for t in b"rlahtgnbLDijdsv" {
@@ -53,6 +56,7 @@ pub(crate) fn install(
         network_error: network_error.unbind(),
         py4j_error: py4j_error.unbind(),
         decimal: decimal.unbind(),
+        converting_call: converting_call.unbind(),
         tags,
     };
     HOOKS

@@ -12,12 +12,14 @@ mod encode;
 mod errors;
 mod handles;
 mod hooks;
+mod member;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
+    m.add_class::<member::Member>()?;
     m.add_class::<handles::Ref>()?;
     m.add_class::<handles::StreamReader>()?;
     m.add_function(wrap_pyfunction!(hooks::install, m)?)?;
