@@ -358,12 +358,3 @@ class _EmptyReader:
 
     def close(self) -> None:
         pass
-
-
-_native.install(
-    proto.OUTPUT_CONVERTER,
-    _error_answer,
-    _network_error,
-    Py4JError,
-    proto.Decimal,
-)

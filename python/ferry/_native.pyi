@@ -4,6 +4,8 @@
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias, final
 
+from typing_extensions import Self
+
 __version__: str
 
 _Kind: TypeAlias = Literal["y", "o", "m", "c", "p", "x"]
@@ -75,6 +77,22 @@ class Client:
     @property
     def endpoint(self) -> str: ...
 
+class Member:
+    """A method of a Java object; calling it calls Java (``JavaMember`` derives from it)."""
+
+    def __new__(
+        cls, name: str, container: Any, target_id: str, gateway_client: Any
+    ) -> Self: ...
+    def __call__(self, *args: Any) -> Any: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def container(self) -> Any: ...
+    @property
+    def target_id(self) -> str: ...
+    @property
+    def gateway_client(self) -> Any: ...
+
 @final
 class Ref:
     """Keeps a Java id bound while it lives."""
@@ -95,6 +113,7 @@ def install(
     network_error: Callable[[Any, str, str | None, str], BaseException],
     py4j_error: Callable[[str], BaseException],
     decimal: type,
+    converting_call: Callable[[Member, tuple[Any, ...]], Any],
 ) -> None:
     """Registers the package's hooks (once, at import)."""
 

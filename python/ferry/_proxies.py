@@ -16,6 +16,7 @@ import time
 from pydoc import pager
 from typing import TYPE_CHECKING, Any
 
+from ferry import _native
 from ferry import protocol as proto
 from ferry.protocol import Py4JError, get_command_part, get_error_message
 
@@ -64,18 +65,13 @@ def _release_temps(temps: list[Any]) -> None:
                 detach()
 
 
-class JavaMember:
-    """A method of a Java object (or a static method of a class); calling it calls Java."""
+class JavaMember(_native.Member):
+    """A method of a Java object (or a static method of a class); calling it calls Java.
 
-    __slots__ = ("_gateway_doc", "container", "gateway_client", "name", "target_id")
+    ``name``, ``container`` (the object; None for a static method), ``target_id`` and
+    ``gateway_client`` are read-only; the call itself is native."""
 
-    def __init__(
-        self, name: str, container: Any, target_id: str, gateway_client: GatewayClient
-    ) -> None:
-        self.name = name
-        self.container = container
-        self.target_id = target_id
-        self.gateway_client = gateway_client
+    __slots__ = ("_gateway_doc",)
 
     @property
     def command_header(self) -> str:
@@ -98,16 +94,6 @@ class JavaMember:
                 self.gateway_client, self, display=False
             )
             return self._gateway_doc
-
-    def __call__(self, *args: Any) -> Any:
-        client = self.gateway_client
-        if client.converters:
-            args, temps = _convert_args(args, client)
-            try:
-                return client._native.call(self.target_id, self.name, args, client)
-            finally:
-                _release_temps(temps)
-        return client._native.call(self.target_id, self.name, args, client)
 
     def _build_args(self, *args: Any) -> tuple[str, list[Any]]:
         client = self.gateway_client
@@ -136,6 +122,17 @@ class JavaMember:
 
     def __repr__(self) -> str:
         return f"<JavaMember {self.target_id}.{self.name}>"
+
+
+def _converting_call(member: JavaMember, args: tuple[Any, ...]) -> Any:
+    """A member call with the input converters applied (``auto_convert``); the native
+    ``__call__`` hands calls over to it when the client has converters."""
+    client = member.gateway_client
+    args, temps = _convert_args(args, client)
+    try:
+        return client._native.call(member.target_id, member.name, args, client)
+    finally:
+        _release_temps(temps)
 
 
 def _get_return_value(answer: str, client: Any, target_id: Any, name: Any) -> Any:

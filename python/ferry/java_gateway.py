@@ -14,8 +14,10 @@ import socket
 import struct
 import subprocess
 import weakref
+from decimal import Decimal
 from typing import Any
 
+from ferry import _native
 from ferry import protocol as proto
 from ferry._gateway_client import (
     DEFAULT_ADDRESS,
@@ -26,6 +28,8 @@ from ferry._gateway_client import (
     GatewayConnectionGuard,
     GatewayProperty,
     PythonProxyPool,
+    _error_answer,
+    _network_error,
 )
 from ferry._launcher import (
     OutputConsumer,
@@ -41,6 +45,7 @@ from ferry._proxies import (
     JavaPackage,
     JVMView,
     UserHelpAutoCompletion,
+    _converting_call,
     gateway_help,
     is_magic_member,
 )
@@ -694,6 +699,15 @@ def _make_java_object(target_id: str, gateway_client: GatewayClient) -> JavaObje
 
 
 register_output_converter(proto.REFERENCE_TYPE, _make_java_object)
+
+_native.install(
+    proto.OUTPUT_CONVERTER,
+    _error_answer,
+    _network_error,
+    Py4JError,
+    Decimal,
+    _converting_call,
+)
 
 if os.environ.get(PY4J_SKIP_COLLECTIONS, "").lower() not in PY4J_TRUE:
     __import__("ferry.java_collections")

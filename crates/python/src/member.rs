@@ -1,6 +1,8 @@
 //! `ferry._native.Member`: the callable behind `JavaMember`, so that `obj.method(...)` runs no
 //! Python frame between the attribute lookup and the native call.
 
+use pyo3::PyTraverseError;
+use pyo3::gc::PyVisit;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -40,6 +42,16 @@ impl Member {
         }
     }
 
+    /// Lets the cyclic GC see the references (a client's memo holds members that hold the
+    /// client); clearing the other objects of such a cycle frees it.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.name)?;
+        visit.call(&self.container)?;
+        visit.call(&self.target_id)?;
+        visit.call(&self.gateway_client)?;
+        Ok(())
+    }
+
     /// Calls the method. With `auto_convert` on, the arguments go through the package's input
     /// converters first.
     #[pyo3(signature = (*args))]
@@ -51,15 +63,16 @@ impl Member {
         let this = slf.get();
         let client = this.gateway_client.bind(py);
         if client.getattr(intern!(py, "converters"))?.is_truthy()? {
-            return hooks::get(py)?
-                .converting_call
-                .bind(py)
-                .call1((slf, args));
+            return hooks::get(py)?.converting_call.bind(py).call1((slf, args));
         }
         let native = client.getattr(intern!(py, "_native"))?;
         let native = native.cast::<PyClient>()?;
-        native
-            .get()
-            .call(py, this.target_id.bind(py), this.name.bind(py), args, client)
+        native.get().call(
+            py,
+            this.target_id.bind(py),
+            this.name.bind(py),
+            args,
+            client,
+        )
     }
 }
