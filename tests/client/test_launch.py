@@ -183,3 +183,70 @@ def test_the_ferry_command_is_found_or_the_error_says_what_to_do(
     monkeypatch.setattr(_launcher, "find_ferry_cli", lambda: None)
     with pytest.raises(Py4JError, match="jarpath=find_jar_path"):
         launch_gateway()
+
+
+def test_unix_socket_addresses(tmp_path: Any, fixture_classes: Any) -> None:
+    import subprocess
+
+    from ferry.java_gateway import GatewayParameters
+
+    cli = _ferry_cli()
+    path = tmp_path / "gateway.sock"
+    server = subprocess.Popen(
+        [
+            cli,
+            "serve",
+            "--classpath",
+            str(fixture_classes),
+            "--entry-point",
+            "fixtures.EntryPoint",
+            "--port",
+            "0",
+            "--unix",
+            str(path),
+            "--die-on-exit",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.stdout is not None
+        assert int(server.stdout.readline()) > 0
+        for address in (str(path), f"unix:{path}"):
+            gateway = JavaGateway(gateway_parameters=GatewayParameters(address=address))
+            assert gateway._gateway_client._native.endpoint == f"unix:{path}"
+            assert (
+                gateway.entry_point.echoString("over a unix socket")
+                == "over a unix socket"
+            )
+            sb = gateway.jvm.java.lang.StringBuilder("x")
+            del sb
+            gateway._gateway_client.flush_releases()
+            assert gateway._gateway_client.stats()["releases"] == 1
+            gateway.close()
+    finally:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.close()
+        if server.wait(timeout=30) is None:
+            server.kill()
+        server.stdout.close()
+
+
+def test_the_error_says_how_a_launched_ferry_gateway_ended(
+    gateways: list[JavaGateway], fixture_classes: Any
+) -> None:
+    _ferry_cli()
+    from ferry.protocol import Py4JNetworkError
+
+    gateway = JavaGateway.launch_gateway(
+        classpath=str(fixture_classes),
+        entry_point="fixtures.EntryPoint",
+        die_on_exit=True,
+    )
+    gateways.append(gateway)
+    gateway.jvm.java.lang.System.err.println("ferry serve's last word")
+    with pytest.raises(Py4JNetworkError) as caught:
+        gateway.jvm.java.lang.System.exit(5)
+    assert "exited with code 5" in str(caught.value)
+    assert "ferry serve's last word" in str(caught.value)
