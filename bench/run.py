@@ -302,10 +302,18 @@ def main(argv: list[str]) -> int:
                     )
                     failed = True
         print(console(data, checks))
-        name = "results-quick.json" if args.quick else "results.json"
-        write_json(OUT / name, data)
-        if not args.quick:
+        complete = not (
+            args.families or set(modes) != set(MODES) or len(included) < len(CLIENTS)
+        )
+        data["complete"] = complete
+        if args.quick:
+            name = "results-quick.json"
+        elif complete:
+            name = "results.json"
             write_json(OUT / "history" / f"{data['stamp']}.json", data)
+        else:
+            name = "results-partial.json"  # a subset never replaces the last full run's results
+        write_json(OUT / name, data)
         if not args.no_write:
             write_markdown(data)
         print(f"results in {OUT / name}; the run took {data['duration_s']:.0f} s")

@@ -81,7 +81,8 @@ def issue2(r: Results, mode: str) -> list[Check]:
         fig = f"py4j server {_fig(kind, base)}, ferry server {_fig(kind, fer)}: {ratio:.3f}x"
         rounds = round_slowdowns(base, fer)
         if rounds:
-            fig += f" (per round {min(rounds):.2f}-{max(rounds):.2f})"
+            what_varies = "round" if kind == "latency" else "run"
+            fig += f" (per {what_varies} {min(rounds):.2f}-{max(rounds):.2f})"
         out.append(Check(2, mode, what, fig, "PASS" if ratio <= 1.05 else "MISS"))
     return out
 

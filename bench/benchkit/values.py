@@ -38,7 +38,16 @@ def slowdown(kind: str, base: Cell, cell: Cell) -> float:
 
 
 def round_slowdowns(base: Cell, cell: Cell) -> list[float]:
-    """Latency rows: the slowdown in each interleaved round (how steady the ratio is)."""
-    a: list[Any] = base.get("round_medians_ns") or []
-    b: list[Any] = cell.get("round_medians_ns") or []
-    return [y / x for x, y in zip(a, b, strict=False) if x > 0]
+    """The slowdown in each interleaved round or run (how steady the ratio is): per-round
+    medians for per-call rows, run times for bulk rows, inverse rates for throughput rows."""
+    for key, inverse in (
+        ("round_medians_ns", False),
+        ("runs_s", False),
+        ("runs_per_s", True),
+    ):
+        a: list[Any] = base.get(key) or []
+        b: list[Any] = cell.get(key) or []
+        if a and b:
+            pairs = zip(a, b, strict=False)
+            return [x / y if inverse else y / x for x, y in pairs if x > 0 and y > 0]
+    return []
