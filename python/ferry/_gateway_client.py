@@ -266,6 +266,8 @@ class GatewayClient:
         _clients.add(self._native)
         # Reflection memo: per JVM view id, name -> (JavaPackage/JavaClass, expiry or None).
         self._view_memos: dict[str, dict[str, tuple[Any, float | None]]] = {}
+        # The JVMView objects of each view id (for java_import to make them forget names).
+        self._views: dict[str, weakref.WeakSet[Any]] = {}
         # Members of classes by fully qualified name: name -> JavaMember or nested JavaClass.
         self._class_members: dict[str, dict[str, Any]] = {}
         # Set by JavaGateway when ferry launched the gateway's process: describes how it ended.

@@ -13,6 +13,7 @@ Differences from py4j, same API:
 from __future__ import annotations
 
 import time
+import weakref
 from pydoc import pager
 from typing import TYPE_CHECKING, Any
 
@@ -302,6 +303,7 @@ class JavaClass:
             raise AttributeError(name)
         member = self._members.get(name)
         if member is not None:
+            self.__dict__[name] = member
             return member
         client = self._gateway_client
         command = (
@@ -325,6 +327,8 @@ class JavaClass:
         else:
             raise Py4JError(f"{self._fqn}.{name} does not exist in the JVM")
         self._members[name] = member
+        # Static methods and nested classes do not change: a plain attribute from now on.
+        self.__dict__[name] = member
         return member
 
     def __call__(self, *args: Any) -> Any:
@@ -386,7 +390,13 @@ def _resolve(client: Any, view_id: str, name: str) -> Any:
     )
     kind, value = client._native.request(command, client, raise_errors=False)
     if kind == "p":
-        obj: Any = JavaPackage(name, client, view_id)
+        # Still a package: keep the same object (and the classes it remembers).
+        stale = hit[0] if hit is not None else None
+        obj: Any = (
+            stale
+            if isinstance(stale, JavaPackage)
+            else JavaPackage(name, client, view_id)
+        )
         memo[name] = (obj, _monotonic() + PACKAGE_MEMO_SECONDS)
         return obj
     if kind == "c":
@@ -401,8 +411,39 @@ def _resolve(client: Any, view_id: str, name: str) -> Any:
     )
 
 
+def _remember(holder: Any, name: str, found: Any) -> None:
+    """Keeps what a name resolved to as a plain attribute of ``holder`` (a package or a view),
+    when it cannot change: a class, or a package proven by a class found under it. Then the
+    holder, containing something, is itself a proven package. Unproven package answers only stay
+    in the view's memo, where they expire."""
+    if not (
+        isinstance(found, JavaClass)
+        or (isinstance(found, JavaPackage) and found._proven)
+    ):
+        return
+    holder.__dict__[name] = found
+    if isinstance(holder, JVMView):
+        holder.__dict__.setdefault("_remembered", set()).add(name)
+    elif isinstance(holder, JavaPackage) and not holder._proven:
+        holder._proven = True
+        memo = holder._gateway_client._view_memos.setdefault(holder._jvm_id, {})
+        memo[holder._fqn] = (holder, None)
+
+
+def forget_view_names(client: Any, view_id: str) -> None:
+    """Forgets what names meant in a JVM view (after an import into it): the memo, and the
+    names remembered as attributes of every view object of that id."""
+    client._view_memos.pop(view_id, None)
+    for view in list(client._views.get(view_id, ())):
+        for name in view.__dict__.pop("_remembered", ()):
+            view.__dict__.pop(name, None)
+
+
 class JavaPackage:
     """A Java package: its attributes are sub-packages and classes."""
+
+    # A class (or a proven package) was found under it: it is a package for good.
+    _proven = False
 
     def __init__(
         self, fqn: str, gateway_client: GatewayClient, jvm_id: str | None = None
@@ -421,7 +462,9 @@ class JavaPackage:
             raise Py4JError("Trying to call a package.")
         if is_magic_member(name):
             raise AttributeError(name)
-        return _resolve(self._gateway_client, self._jvm_id, self._fqn + "." + name)
+        found = _resolve(self._gateway_client, self._jvm_id, self._fqn + "." + name)
+        _remember(self, name, found)
+        return found
 
     def __repr__(self) -> str:
         return f"<JavaPackage {self._fqn}>"
@@ -447,6 +490,10 @@ class JVMView:
             # The Java view lives as long as this Python view.
             self._jvm_object = jvm_object
         self._dir_sequence_and_cache: tuple[str | None, list[str]] = (None, [])
+        views = gateway_client._views.get(self._id)
+        if views is None:
+            views = gateway_client._views.setdefault(self._id, weakref.WeakSet())
+        views.add(self)
 
     def __dir__(self) -> list[str]:
         client = self._gateway_client
@@ -472,7 +519,9 @@ class JVMView:
             return UserHelpAutoCompletion()
         if is_magic_member(name):
             raise AttributeError(name)
-        return _resolve(self._gateway_client, self._id, name)
+        found = _resolve(self._gateway_client, self._id, name)
+        _remember(self, name, found)
+        return found
 
     def __repr__(self) -> str:
         return f"<JVMView {self._jvm_name} ({self._id})>"

@@ -46,6 +46,7 @@ from ferry._proxies import (
     JVMView,
     UserHelpAutoCompletion,
     _converting_call,
+    forget_view_names,
     gateway_help,
     is_magic_member,
 )
@@ -213,7 +214,7 @@ def java_import(jvm_view: JVMView, import_str: str) -> None:
         + "\n"
         + proto.END_COMMAND_PART
     )
-    client._view_memos.pop(jvm_view._id, None)
+    forget_view_names(client, jvm_view._id)
     answer = client.send_command(command)
     get_return_value(answer, client, None, None)
 

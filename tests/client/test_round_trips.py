@@ -109,3 +109,37 @@ def test_auto_convert_sends_a_python_list_in_few_round_trips(
     assert ep.sumList(list(range(2000))) == sum(range(2000))
     # ArrayList(), 4 pipelined batches of adds, the call: not one round trip per element.
     assert client.stats()["round_trips"] - before < 10
+
+
+def test_packages_proven_by_a_class_never_expire(
+    fgateway: Any, client_helpers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = client_helpers.commands_sent
+    now = [1000.0]
+    monkeypatch.setattr(_proxies, "_monotonic", lambda: now[0])
+    fgateway.jvm.java.lang.Math.abs(-1)
+    fgateway.jvm.java.lang.Math.abs(
+        -1
+    )  # java and java.lang are now known to hold a class
+    now[0] += 10 * _proxies.PACKAGE_MEMO_SECONDS
+    before = sent(fgateway)
+    assert fgateway.jvm.java.lang.Math.abs(-3) == 3
+    assert sent(fgateway) - before == 1
+
+
+def test_an_import_makes_every_view_object_of_that_id_forget(
+    fgateway: Any, client_helpers: Any
+) -> None:
+    sent = client_helpers.commands_sent
+    other = jg.JVMView(fgateway._gateway_client, "same view", id=fgateway.jvm._id)
+    assert isinstance(fgateway.jvm.StringBuilder, jg.JavaClass)
+    assert isinstance(other.StringBuilder, jg.JavaClass)
+    before = sent(fgateway)
+    fgateway.jvm.StringBuilder  # noqa: B018
+    other.StringBuilder  # noqa: B018
+    assert sent(fgateway) == before
+    jg.java_import(fgateway.jvm, "java.util.concurrent.atomic.*")
+    before = sent(fgateway)
+    fgateway.jvm.StringBuilder  # noqa: B018
+    other.StringBuilder  # noqa: B018
+    assert sent(fgateway) - before == 1  # asked again once, then remembered by both
