@@ -4,10 +4,14 @@ Differences from py4j, same API:
 
 - a ``JavaObject`` holds a native handle on its id; when the proxy is garbage collected (by
   reference counting: proxies and their members form no cycle) the id is queued for release;
-- reflection answers are remembered: a class name resolved through a JVM view, and the static
-  methods and nested classes of a class, cost no round trip the second time. Static field values
-  are never remembered, and "this is a package" answers expire after ``PACKAGE_MEMO_SECONDS``
-  (a class may appear later). ``java_import`` on a view forgets that view's answers.
+- a ``JavaMember`` is a native callable (``ferry._native.Member``): ``obj.method(...)`` goes
+  from the attribute lookup straight to the native call;
+- reflection answers are remembered per client and JVM view: a class name, and the static
+  methods and nested classes of a class, cost no round trip the second time (they become plain
+  attributes of the package, view or class object). Static field values are never remembered.
+  "This is a package" answers expire after ``PACKAGE_MEMO_SECONDS`` (a class may appear
+  later), unless a class was found under the package, which proves it. ``java_import`` on a
+  view forgets that view's answers.
 """
 
 from __future__ import annotations
