@@ -10,8 +10,7 @@ use std::process::ExitCode;
 
 use base64::Engine as _;
 use clap::{Args, Parser, Subcommand};
-use ferry_engine::jni_raw::{self, Env, JType, JValue, JniError, Local};
-use jni::{InitArgsBuilder, JNIVersion, JavaVM};
+use ferry_engine::jni_raw::{Env, JType, JValue, JniError, Local};
 
 #[derive(Parser)]
 #[command(
@@ -103,22 +102,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         None
     };
 
-    let mut builder = InitArgsBuilder::new().version(JNIVersion::V1_8);
-    if !args.classpath.is_empty() {
-        builder = builder.option(format!("-Djava.class.path={}", args.classpath));
-    }
-    for opt in &args.jvm_options {
-        builder = builder.option(opt.clone());
-    }
-    let init = builder
-        .build()
-        .map_err(|e| format!("bad JVM options: {e}"))?;
-    let jvm = JavaVM::new(init).map_err(|e| format!("cannot start the JVM: {e}"))?;
-    jni_raw::set_vm(jvm.get_raw());
-    let env = Env::attach_named("main").ok_or("cannot attach to the JVM")?;
-
-    ferry_server::glue::define_glue_classes(&env).map_err(|e| describe(&env, e))?;
-    ferry_server::natives::register_natives(&env).map_err(|e| describe(&env, e))?;
+    let config = ferry_server::launch::JvmConfig {
+        classpath: if args.classpath.is_empty() {
+            Vec::new()
+        } else {
+            vec![args.classpath.clone()]
+        },
+        options: args.jvm_options.clone(),
+        reduce_signals: false,
+    };
+    let env = ferry_server::launch::start_jvm(&config)?;
 
     let server = env
         .with_frame(16, |env| -> Result<ferry_engine::jni_raw::Global, String> {

@@ -8,6 +8,7 @@
 
 pub mod callback;
 pub mod glue;
+pub mod launch;
 pub mod natives;
 mod server;
 mod session;
