@@ -32,11 +32,18 @@ from benchkit.families.base import (
     ThroughputFamily,
     Unsupported,
 )
-from benchkit.floors import EchoServer, floor_cells, sample_floors
+from benchkit.floors import (
+    RTT_KEY,
+    EchoServer,
+    c_rtt_sampler,
+    floor_cells,
+    sample_floors,
+)
 from benchkit.measure import (
     BulkCase,
     Cell,
     Op,
+    Sampler,
     error_cell,
     measure_bulk,
     measure_latency,
@@ -81,7 +88,11 @@ def _check_expect(fam: LatencyFamily, op: Op) -> None:
 
 
 def run_family(
-    fam: Family, conns: dict[str, Connection], s: Settings, rng: random.Random
+    fam: Family,
+    conns: dict[str, Connection],
+    s: Settings,
+    rng: random.Random,
+    samplers: dict[str, Sampler],
 ) -> dict[str, Cell]:
     cells: dict[str, Cell] = {}
     ctxs = {key: Ctx(c.combo, c.gateway, s, c.connect) for key, c in conns.items()}
@@ -96,7 +107,7 @@ def run_family(
                 cells[key] = {"status": "unsupported", "error": str(exc)}
             except Exception as exc:  # noqa: BLE001
                 cells[key] = error_cell(exc, "set-up")
-        cells.update(measure_latency(ops, s, rng))
+        cells.update(measure_latency(ops, s, rng, samplers=samplers))
     elif isinstance(fam, BulkFamily):
         makers = {
             key: functools.partial(_bulk_maker, fam, ctx) for key, ctx in ctxs.items()
@@ -113,6 +124,13 @@ def run_family(
     else:
         raise TypeError(f"family {fam.name} has an unknown kind")
     return cells
+
+
+def _short(key: str) -> str:
+    if "+" not in key:
+        return key
+    combo = Combo.parse(key)
+    return f"{combo.client}+{combo.server}"
 
 
 def _bulk_maker(fam: BulkFamily, ctx: Ctx, size: int) -> BulkCase:
@@ -166,14 +184,15 @@ def main() -> int:
                 ]
         for fam in families:
             t0 = time.perf_counter()
-            cells = run_family(fam, conns, s, rng)
+            cells = run_family(
+                fam, conns, s, rng, {RTT_KEY: c_rtt_sampler(art, echo, s)}
+            )
             for key, err in result["connect_errors"].items():
                 cells[key] = {"status": "error", "error": err}
             result["families"][fam.name] = cells
             took = time.perf_counter() - t0
             parts = [
-                f"{Combo.parse(k).client}+{Combo.parse(k).server} {cell_summary(fam.kind, c)}"
-                for k, c in cells.items()
+                f"{_short(k)} {cell_summary(fam.kind, c)}" for k, c in cells.items()
             ]
             print(
                 f"{tag} {fam.name:<18} {took:5.1f}s  " + " | ".join(parts), flush=True

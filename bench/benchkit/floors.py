@@ -13,12 +13,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchkit.build import Artifacts
 from benchkit.measure import Cell
 from benchkit.model import Settings
 from benchkit.stats import median, percentile
+
+RTT_KEY = "c_rtt"  # the C pair's key, in the floors and in each per-call row's cells
 
 FLOORS: dict[str, str] = {
     "c_rtt": "TCP loopback round trip, C client + C echo server, 1 byte each way",
@@ -80,6 +83,19 @@ def _python_round(port: int, s: Settings) -> list[float]:
                 recv(1)
             got.append((time.perf_counter_ns() - t0) / s.batch)
         return got
+
+
+def c_rtt_sampler(
+    art: Artifacts, echo: EchoServer, s: Settings
+) -> Callable[[int], list[float]]:
+    """The C pair as a sampler that joins a per-call row's rounds (about `budget_ns` of round
+    trips, assuming about 5 us each), so a row has a floor measured under the same conditions."""
+
+    def sample(budget_ns: int) -> list[float]:
+        batches = max(s.min_batches, budget_ns // (s.batch * 5000))
+        return _c_round(art.rtt_bin, echo.port, batches, s.batch)
+
+    return sample
 
 
 def sample_floors(

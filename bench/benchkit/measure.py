@@ -14,6 +14,7 @@ A case that raises is reported with its error and dropped; the others go on.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import random
 import threading
@@ -59,45 +60,58 @@ def _timed_batch(op: Op, calls: int) -> int:
     return time.perf_counter_ns() - t0
 
 
+# A sampler measures something outside this process (the C round-trip pair) for about the
+# given time budget (ns) and returns per-call times in ns; it joins the rounds like a case.
+Sampler = Callable[[int], list[float]]
+
+
+def _sample_op(op: Op, k: int, budget_ns: int, min_batches: int) -> list[float]:
+    got: list[float] = []
+    start = time.perf_counter_ns()
+    while True:
+        got.append(_timed_batch(op, k) / k)
+        elapsed = time.perf_counter_ns() - start
+        if elapsed >= budget_ns and len(got) >= min_batches:
+            return got
+        if elapsed >= 4 * budget_ns:  # slow calls: fewer batches, not a stall
+            return got
+
+
 def measure_latency(
     cases: dict[str, Op],
     s: Settings,
     rng: random.Random,
     rounds: int | None = None,
     warmup_s: float | None = None,
+    samplers: dict[str, Sampler] | None = None,
 ) -> dict[str, Cell]:
+    """Per-call cases, interleaved in rounds; `samplers` (floors) join the same rounds."""
     out: dict[str, Cell] = {}
-    live: dict[str, Op] = {}
+    live: dict[str, Sampler] = {}
     batch: dict[str, int] = {}
+    budget_ns = int(s.round_budget_s * 1e9)
     for key, op in cases.items():
         try:
             per_call = warm(op, s.warmup_s if warmup_s is None else warmup_s)
         except Exception as exc:  # noqa: BLE001 - any failure of the code under test is a result
             out[key] = error_cell(exc, "warm-up")
             continue
-        live[key] = op
         batch[key] = s.batch if per_call < SLOW_CALL_S else 1
+        live[key] = functools.partial(
+            _sample_op, op, batch[key], min_batches=s.min_batches
+        )
+    for key, sampler in (samplers or {}).items():
+        batch[key] = s.batch
+        live[key] = sampler
     samples: dict[str, list[float]] = {k: [] for k in live}
     round_medians: dict[str, list[float]] = {k: [] for k in live}
-    budget_ns = int(s.round_budget_s * 1e9)
     for _ in range(s.rounds if rounds is None else rounds):
         order = list(live)
         rng.shuffle(order)
         for key in order:
-            op, k = live[key], batch[key]
             gc.collect()
-            got: list[float] = []
-            start = time.perf_counter_ns()
             try:
-                while True:
-                    got.append(_timed_batch(op, k) / k)
-                    elapsed = time.perf_counter_ns() - start
-                    if elapsed >= budget_ns and len(got) >= s.min_batches:
-                        break
-                    if (
-                        elapsed >= 4 * budget_ns
-                    ):  # slow calls: fewer batches, not a stall
-                        break
+                got = live[key](budget_ns)
             except Exception as exc:  # noqa: BLE001
                 out[key] = error_cell(exc, "measuring")
                 del live[key]

@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from benchkit.expectations import Check
-from benchkit.floors import FLOORS
+from benchkit.floors import FLOORS, RTT_KEY
 from benchkit.measure import Cell
 from benchkit.model import BASELINE, COMBOS, MODE_TITLES, NOT_BUILT
 from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
 from benchkit.values import ok, speedup
+
+# A pass during which other processes took more than this share of the CPUs is flagged.
+NOISY_PCT = 10.0
 
 
 def cell_summary(kind: str, cell: Cell | None) -> str:
@@ -61,13 +64,19 @@ def _md_cell(fam: dict[str, Any], cell: Cell | None, base: Cell | None) -> str:
 
 def family_table(data: dict[str, Any], mode: str) -> list[str]:
     fams = data["modes"][mode].get("families", {})
-    head = "| row | " + " | ".join(c.label for c in COMBOS) + " |"
-    lines = [head, "|" + "---|" * (len(COMBOS) + 1)]
+    head = (
+        "| row | "
+        + " | ".join(c.label for c in COMBOS)
+        + " | TCP RTT (C), same rounds |"
+    )
+    lines = [head, "|" + "---|" * (len(COMBOS) + 2)]
     for fam in data["families"]:
         cells = fams.get(fam["name"], {})
         base = cells.get(BASELINE.key)
         row = [f"`{fam['name']}`: `{_md_escape(fam['code'])}`"]
         row += [_md_cell(fam, cells.get(c.key), base) for c in COMBOS]
+        rtt = cells.get(RTT_KEY)
+        row.append(_md_escape(cell_summary("latency", rtt)) if rtt else "")
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -172,6 +181,13 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         out.append("")
         if m.get("fatal"):
             out += ["The pass failed:", "", "```", m["fatal"].strip(), "```", ""]
+        noise = m.get("noise") or {}
+        if noise.get("others_pct", 0) > NOISY_PCT:
+            warning = (
+                f"> Other processes took {noise['others_pct']}% of the machine's CPU time during "
+                "this pass: absolute figures are inflated; the ratios (interleaved) still compare."
+            )
+            out += [warning, ""]
         if m.get("families"):
             out += family_table(data, mode)
         out.append("")
@@ -254,6 +270,9 @@ def console(data: dict[str, Any], checks: list[Check]) -> str:
                     assert cell is not None and base is not None
                     text += f"  {fmt_ratio(speedup(fam['kind'], base, cell))}"
                 lines.append(f"{fam['name'] + '/' + c.key:<{width + 30}} {text}")
+            if RTT_KEY in cells:
+                text = cell_summary("latency", cells[RTT_KEY])
+                lines.append(f"{fam['name'] + '/' + RTT_KEY:<{width + 30}} {text}")
         for key in FLOORS:
             cell = m.get("floors", {}).get(key)
             lines.append(
