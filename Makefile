@@ -38,6 +38,7 @@ jar: native ## build ferry.jar (Java glue plus the native engine)
 
 python: venv jar ## build the Python package into .venv (extension, ferry.jar, CLI)
 	cp build/ferry.jar python/ferry/ferry.jar
+	mkdir -p python/ferry/_bin && install -m 755 $(RELEASE)/ferry python/ferry/_bin/ferry
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release -q
 	install -m 755 $(RELEASE)/ferry $(VENV)/bin/ferry
 
