@@ -234,8 +234,8 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         + ", ".join(_client_fact(name, c) for name, c in data["clients"].items()),
         _build_fact(data["build"]),
         (
-            f"- commit `{git['commit']}`; uncommitted changes to build inputs (crates, java, "
-            f"python) at run time: {git['uncommitted_build_inputs']} paths"
+            f"- commit `{git['commit']}`; paths of the build inputs (crates, java, python) with "
+            f"uncommitted changes at run time: {git['uncommitted_build_inputs']}"
         ),
     ]
     for w in data.get("warnings", []):
