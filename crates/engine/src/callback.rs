@@ -130,5 +130,11 @@ fn java_name_of(v: &Value) -> &'static str {
         Value::Bytes(_) => "[B",
         Value::Ref(..) => "java.lang.Object",
         Value::PythonProxy { .. } => "java.lang.reflect.Proxy",
+        Value::Char(_) => "java.lang.Character",
+        Value::BigInteger(_) => "java.math.BigInteger",
+        Value::List(_) | Value::TypedList(_) => "java.util.ArrayList",
+        Value::Set(_) => "java.util.HashSet",
+        Value::Map(_) => "java.util.HashMap",
+        Value::Array(_) => "an array",
     }
 }

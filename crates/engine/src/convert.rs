@@ -58,6 +58,18 @@ pub fn to_java(
             return Ok(JValue::Object(env.new_local_of(entry.object.local())?));
         }
         (Value::PythonProxy { .. }, _) => return Err(ArgError::PythonProxy),
+        (
+            Value::List(_) | Value::Set(_) | Value::Map(_) | Value::TypedList(_) | Value::Array(_),
+            _,
+        ) => {
+            return Ok(JValue::Object(crate::bulk::to_java_bulk(
+                cx, registry, value, param, conv,
+            )?));
+        }
+        (Value::BigInteger(digits), _) => {
+            return Ok(JValue::Object(cx.known.new_big_integer(env, digits)?));
+        }
+        (Value::Char(c), _) => JValue::Char(*c),
         (Value::String(s), Conv::ToChar) => match s.encode_utf16().next() {
             Some(c) => JValue::Char(c),
             // Py4J takes charAt(0), which throws for "": the conversion fails in the server.

@@ -55,6 +55,8 @@ pub enum Outcome {
     Stream(Global),
     /// Shut the whole server down (no reply).
     Shutdown,
+    /// Nothing to answer (a notice).
+    Silent,
     /// Close the server connections whose ports match (no reply).
     Cancel {
         /// Client address line.
@@ -300,9 +302,9 @@ impl Engine {
                 self.views.write().remove(&id);
                 Ok(Reply::VOID)
             }
-            Command::MemoryAttach { .. } => Err(Failure::Message(
-                "Unknown Memory SubCommand Name: a".into(),
-            )),
+            Command::MemoryAttach { .. } => {
+                Err(Failure::Message("Unknown Memory SubCommand Name: a".into()))
+            }
             Command::View(v) => self.view(env, v),
             Command::Dir(d) => self.dir(env, d),
             Command::Help {
@@ -326,6 +328,16 @@ impl Engine {
             Command::Auth { .. } => {
                 return Outcome::Fatal("Unknown command received: A".into());
             }
+            Command::Release { ids } => {
+                for id in &ids {
+                    self.registry.remove(id);
+                    self.views.write().remove(id);
+                }
+                return Outcome::Silent;
+            }
+            Command::ToPython { id } => self.to_python(env, &id),
+            Command::Iterate { id, max } => self.iterate(env, &id, max),
+            Command::ToJava { value } => self.to_java_ref(env, &value),
         };
         match result {
             Ok(reply) => Outcome::Reply(reply),
@@ -402,8 +414,23 @@ impl Engine {
                     Value::Bytes(_) => Some(self.values.bytes.clone()),
                     Value::Ref(_, id) => Some(self.entry_class(cx, &*self.entry(id)?)?),
                     Value::PythonProxy { .. } => return Err(python_proxy_failure()),
+                    Value::Char(_)
+                    | Value::BigInteger(_)
+                    | Value::List(_)
+                    | Value::Set(_)
+                    | Value::Map(_)
+                    | Value::TypedList(_)
+                    | Value::Array(_) => {
+                        crate::bulk::bulk_class(cx, v).map_err(Failure::internal)?
+                    }
                 })
             })
+            .collect()
+    }
+
+    fn list_elems(&self, cx: &Cx, args: &[Value]) -> Result<Vec<crate::resolve::ListElems>, Failure> {
+        args.iter()
+            .map(|a| crate::bulk::list_elems(cx, a).map_err(Failure::internal))
             .collect()
     }
 
@@ -470,7 +497,8 @@ impl Engine {
         let (args, _temp) = self.prepare(cx.env, args)?;
         let args = &*args;
         let classes = self.arg_classes(cx, args)?;
-        let resolved = resolve_method(cx, &class, method, &classes)
+        let listy = self.list_elems(cx, args)?;
+        let resolved = resolve_method(cx, &class, method, &classes, &listy)
             .map_err(Failure::internal)?
             .ok_or_else(|| Self::no_method(method, &classes))?;
         let jargs = self.make_args(cx, &resolved, args)?;
@@ -576,7 +604,8 @@ impl Engine {
         let (args, _temp) = self.prepare(env, args)?;
         let args = &*args;
         let classes = self.arg_classes(&cx, args)?;
-        let resolved = resolve_constructor(&cx, &class, &classes)
+        let listy = self.list_elems(&cx, args)?;
+        let resolved = resolve_constructor(&cx, &class, &classes, &listy)
             .map_err(Failure::internal)?
             .ok_or_else(|| {
                 Failure::Message(format!(
@@ -1006,6 +1035,43 @@ impl Engine {
         }
     }
 
+    fn to_python(&self, env: &Env, id: &str) -> Result<Reply, Failure> {
+        let cx = self.cx(env);
+        let entry = self.entry(id)?;
+        let v = crate::bulk::to_python(&cx, &self.registry, entry.object.local(), 0)
+            .map_err(Failure::internal)?;
+        Ok(Reply::Success(v))
+    }
+
+    fn iterate(&self, env: &Env, id: &str, max: u32) -> Result<Reply, Failure> {
+        let cx = self.cx(env);
+        let entry = self.entry(id)?;
+        if !env.is_instance_of(entry.object.local(), self.rt.known.iterator.local()) {
+            return Err(Failure::Message(format!(
+                "{id} is not a java.util.Iterator"
+            )));
+        }
+        // Elements come from the iterator's own code: what it throws is the client's to see.
+        let v = crate::bulk::next_elements(&cx, &self.registry, entry.object.local(), max)
+            .map_err(Failure::thrown)?;
+        Ok(Reply::Success(v))
+    }
+
+    fn to_java_ref(&self, env: &Env, value: &Value) -> Result<Reply, Failure> {
+        let cx = self.cx(env);
+        let object = self.object_class(&cx)?;
+        let (prepared, _temp) = self.prepare(env, std::slice::from_ref(value))?;
+        let o = match to_java(&cx, &self.registry, &prepared[0], &object, Conv::Same)
+            .map_err(arg_failure)?
+        {
+            JValue::Object(o) => o,
+            prim => self.rt.known.boxed(env, prim).map_err(Failure::internal)?,
+        };
+        Ok(Reply::Success(
+            object_value(&cx, &self.registry, o).map_err(Failure::internal)?,
+        ))
+    }
+
     fn object_class(&self, cx: &Cx) -> Result<Arc<ClassInfo>, Failure> {
         cx.class_info(self.rt.known.object.local())
             .map_err(Failure::internal)
@@ -1140,6 +1206,22 @@ impl Engine {
             .map_err(Failure::internal)?;
         Ok(Reply::Success(Value::String(trace)))
     }
+}
+
+/// The class the resolver sees for a value sent by value (`None` for null and references).
+pub(crate) fn value_class(cx: &Cx, v: &Value) -> JResult<ArgClass> {
+    let k = cx.known;
+    Ok(Some(match v {
+        Value::Bool(_) => cx.class_info(k.boolean.local())?,
+        Value::Int(_) => cx.class_info(k.integer.local())?,
+        Value::Long(_) => cx.class_info(k.long.local())?,
+        Value::Double(_) => cx.class_info(k.double.local())?,
+        Value::Float(_) => cx.class_info(k.float.local())?,
+        Value::Decimal(_) => cx.class_info(k.big_decimal.local())?,
+        Value::String(_) => cx.class_info(k.string.local())?,
+        Value::Bytes(_) => cx.class_info(k.byte_array.local())?,
+        other => return crate::bulk::bulk_class(cx, other),
+    }))
 }
 
 /// Temporary registry ids of the proxies made for one call's arguments.

@@ -729,6 +729,100 @@ impl Env {
         self.check_obj(a, "new array returned null")
     }
 
+    /// A new primitive array of `ty` holding `data`, raw little-endian elements (the machine's
+    /// order: ferry runs on little-endian machines only). One copy, into the Java heap.
+    pub fn primitive_array_from_le(&self, ty: JType, data: &[u8]) -> JResult<Local> {
+        let size = jtype_size(ty).ok_or(JniError::Failed("not a primitive type"))?;
+        let len =
+            jsize::try_from(data.len() / size).map_err(|_| JniError::Failed("array too long"))?;
+        let array = self.new_primitive_array(ty, len)?;
+        if len == 0 {
+            return Ok(array);
+        }
+        // JNI reads the elements through a typed pointer, which must be aligned: buffers of the
+        // global allocator are; anything else goes through an aligned copy.
+        let copy;
+        let p: *const u8 = if (data.as_ptr() as usize) % size == 0 {
+            data.as_ptr()
+        } else {
+            let mut words = vec![0u64; data.len().div_ceil(8)];
+            // SAFETY: words holds at least data.len() bytes and u8 has no alignment needs.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    data.as_ptr(),
+                    words.as_mut_ptr().cast::<u8>(),
+                    data.len(),
+                )
+            };
+            copy = words;
+            copy.as_ptr().cast()
+        };
+        let f = self.fns();
+        let (e, a) = (self.raw, array.0);
+        // SAFETY: p points to len aligned elements of ty (data or its aligned copy, both alive
+        // here) and the array has exactly len elements.
+        unsafe {
+            match ty {
+                JType::Bool => (f.v1_1.SetBooleanArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Byte => (f.v1_1.SetByteArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Char => (f.v1_1.SetCharArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Short => (f.v1_1.SetShortArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Int => (f.v1_1.SetIntArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Long => (f.v1_1.SetLongArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Float => (f.v1_1.SetFloatArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Double => (f.v1_1.SetDoubleArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Void | JType::Object => unreachable!("checked by jtype_size"),
+            }
+        }
+        self.check()?;
+        Ok(array)
+    }
+
+    /// The elements of a primitive array of element type `ty`, as raw little-endian bytes (one
+    /// copy, out of the Java heap).
+    ///
+    /// # Safety
+    /// `array` must be a primitive array whose element type is `ty`.
+    pub unsafe fn primitive_array_to_le(&self, array: Local, ty: JType) -> JResult<Vec<u8>> {
+        let size = jtype_size(ty).ok_or(JniError::Failed("not a primitive type"))?;
+        let len = self.array_length(array).max(0);
+        let n = len as usize * size;
+        let mut out = vec![0u8; n];
+        let mut words = Vec::new();
+        let aligned = (out.as_ptr() as usize) % size == 0;
+        let p: *mut u8 = if aligned {
+            out.as_mut_ptr()
+        } else {
+            words = vec![0u64; n.div_ceil(8)];
+            words.as_mut_ptr().cast()
+        };
+        let f = self.fns();
+        let (e, a) = (self.raw, array.0);
+        // SAFETY: p is aligned for ty with room for len elements; the caller guarantees the
+        // array's element type.
+        unsafe {
+            match ty {
+                JType::Bool => (f.v1_1.GetBooleanArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Byte => (f.v1_1.GetByteArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Char => (f.v1_1.GetCharArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Short => (f.v1_1.GetShortArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Int => (f.v1_1.GetIntArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Long => (f.v1_1.GetLongArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Float => (f.v1_1.GetFloatArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Double => (f.v1_1.GetDoubleArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Void | JType::Object => unreachable!("checked by jtype_size"),
+            }
+        }
+        self.check()?;
+        if !aligned {
+            // SAFETY: words holds n initialized bytes.
+            out.copy_from_slice(unsafe {
+                std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), n)
+            });
+        }
+        Ok(out)
+    }
+
     /// Reads element `i` of a primitive array of element type `ty`.
     ///
     /// # Safety
@@ -878,6 +972,17 @@ impl Env {
         // SAFETY: valid env.
         unsafe { (self.fns().v1_2.ExceptionCheck)(self.raw) }
     }
+}
+
+/// Bytes per element of a primitive JNI type.
+pub fn jtype_size(ty: JType) -> Option<usize> {
+    Some(match ty {
+        JType::Bool | JType::Byte => 1,
+        JType::Char | JType::Short => 2,
+        JType::Int | JType::Float => 4,
+        JType::Long | JType::Double => 8,
+        JType::Void | JType::Object => return None,
+    })
 }
 
 /// A method id (valid while its class is loaded; ferry holds a global reference to every class

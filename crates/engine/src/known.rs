@@ -88,6 +88,9 @@ known! {
         support = c"ferry/Support",
         jvm_view = c"ferry/JvmView",
         proxy_handler = c"ferry/PythonProxyHandler",
+        bulk = c"ferry/Bulk",
+        hash_set = c"java/util/HashSet",
+        object_array = c"[Ljava/lang/Object;",
     }
     methods {
         class_get_name = class.c"getName" c"()Ljava/lang/String;",
@@ -128,6 +131,7 @@ known! {
         char_value = character.c"charValue" c"()C",
         big_decimal_new = big_decimal.c"<init>" c"(Ljava/lang/String;)V",
         big_decimal_plain = big_decimal.c"toPlainString" c"()Ljava/lang/String;",
+        big_integer_new = big_integer.c"<init>" c"(Ljava/lang/String;)V",
         list_size = list.c"size" c"()I",
         list_get = list.c"get" c"(I)Ljava/lang/Object;",
         collection_add_all = collection.c"addAll" c"(Ljava/util/Collection;)Z",
@@ -155,6 +159,22 @@ known! {
         double_value_of = double.c"valueOf" c"(D)Ljava/lang/Double;",
         character_value_of = character.c"valueOf" c"(C)Ljava/lang/Character;",
         proxy_create = proxy_handler.c"create" c"(JLjava/lang/String;[Ljava/lang/Class;)Ljava/lang/Object;",
+        bulk_int_list = bulk.c"intList" c"([I)Ljava/util/ArrayList;",
+        bulk_long_list = bulk.c"longList" c"([J)Ljava/util/ArrayList;",
+        bulk_double_list = bulk.c"doubleList" c"([D)Ljava/util/ArrayList;",
+        bulk_float_list = bulk.c"floatList" c"([F)Ljava/util/ArrayList;",
+        bulk_short_list = bulk.c"shortList" c"([S)Ljava/util/ArrayList;",
+        bulk_byte_list = bulk.c"byteList" c"([B)Ljava/util/ArrayList;",
+        bulk_boolean_list = bulk.c"booleanList" c"([Z)Ljava/util/ArrayList;",
+        bulk_char_list = bulk.c"charList" c"([C)Ljava/util/ArrayList;",
+        bulk_strings = bulk.c"strings" c"([C[I)[Ljava/lang/String;",
+        bulk_list = bulk.c"list" c"([Ljava/lang/Object;)Ljava/util/ArrayList;",
+        bulk_set = bulk.c"set" c"([Ljava/lang/Object;)Ljava/util/HashSet;",
+        bulk_map = bulk.c"map" c"([Ljava/lang/Object;[Ljava/lang/Object;)Ljava/util/HashMap;",
+        bulk_elements = bulk.c"elements" c"(Ljava/lang/Object;)[Ljava/lang/Object;",
+        bulk_entries = bulk.c"entries" c"(Ljava/util/Map;)[[Ljava/lang/Object;",
+        bulk_homogeneous = bulk.c"homogeneous" c"([Ljava/lang/Object;)Ljava/lang/Object;",
+        bulk_next = bulk.c"next" c"(Ljava/util/Iterator;I)[Ljava/lang/Object;",
         support_stack_trace = support.c"stackTrace" c"(Ljava/lang/Throwable;)Ljava/lang/String;",
         support_class_for_name = support.c"classForName" c"(Ljava/lang/String;)Ljava/lang/Class;",
         support_try_set_accessible = support.c"trySetAccessible" c"(Ljava/lang/reflect/AccessibleObject;)Z",
@@ -418,6 +438,29 @@ impl Known {
                 &[JValue::Object(s).to_jvalue()],
             )
         }
+    }
+    /// `new BigInteger(text)`.
+    pub fn new_big_integer(&self, env: &Env, text: &str) -> JResult<Local> {
+        let s = env.new_string(text)?;
+        // SAFETY: big_integer_new is BigInteger(String), given one String.
+        unsafe {
+            env.new_object(
+                self.big_integer.local(),
+                self.big_integer_new,
+                &[JValue::Object(s).to_jvalue()],
+            )
+        }
+    }
+    /// Calls a static method of `ferry.Bulk` that returns an object.
+    ///
+    /// # Safety
+    /// `mid` must be one of the `bulk_*` ids and `args` exactly the arguments its signature
+    /// (written in the table above) declares.
+    pub unsafe fn bulk_call(&self, env: &Env, mid: MethodId, args: &[JValue]) -> JResult<Local> {
+        let a: Vec<jni::sys::jvalue> = args.iter().map(|v| v.to_jvalue()).collect();
+        // SAFETY: the caller's contract; each bulk_* method returns an object.
+        let v = unsafe { env.call_static(self.bulk.local(), mid, JType::Object, &a)? };
+        Ok(obj(v))
     }
     /// `BigDecimal.toPlainString()`.
     pub fn big_decimal_plain(&self, env: &Env, o: Local) -> JResult<String> {

@@ -5,6 +5,7 @@
 //! command of Py4J's protocol. It has no socket in it: the server and the embedded mode hand it
 //! decoded commands and get back what to answer.
 
+mod bulk;
 mod callback;
 mod classes;
 mod convert;

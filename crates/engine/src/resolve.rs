@@ -20,21 +20,37 @@ use crate::jni_raw::{JResult, JType};
 /// The class of one argument as the resolver sees it: `None` for null.
 pub type ArgClass = Option<Arc<ClassInfo>>;
 
-/// Cache key: method name and the identity of each argument's class.
+/// For an argument sent as a list by value (which phase two may make into an array): the class
+/// its elements share (`Some(None)` when the list is empty, so any element type fits).
+pub type ListElems = Option<ArgClass>;
+
+/// Cache key: method name and the identity of each argument's class (and, for lists sent by
+/// value, of their elements' class).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CallKey {
     name: Box<str>,
-    args: Box<[usize]>,
+    args: Box<[(usize, usize)]>,
+}
+
+fn ptr(c: &ArgClass) -> usize {
+    c.as_ref().map_or(0, |c| Arc::as_ptr(c) as usize)
 }
 
 impl CallKey {
     /// The key of a call.
-    pub fn new(name: &str, args: &[ArgClass]) -> CallKey {
+    pub fn new(name: &str, args: &[ArgClass], listy: &[ListElems]) -> CallKey {
         CallKey {
             name: name.into(),
             args: args
                 .iter()
-                .map(|a| a.as_ref().map_or(0, |c| Arc::as_ptr(c) as usize))
+                .enumerate()
+                .map(|(i, a)| {
+                    let elems = match listy.get(i) {
+                        Some(Some(e)) => ptr(e) | 1,
+                        _ => 0,
+                    };
+                    (ptr(a), elems)
+                })
                 .collect(),
         }
     }
@@ -57,6 +73,8 @@ pub enum Conv {
     ToDouble,
     /// The first character of a string.
     ToChar,
+    /// A list sent by value, made into a Java array of the parameter's type (phase two).
+    ToArray,
 }
 
 /// The outcome of resolution: the method and how to convert each argument.
@@ -145,7 +163,7 @@ fn numeric_cost(p: JType, a: JType) -> Option<(u64, Conv)> {
 }
 
 /// Phase two's extra conversions: a whole number to a floating-point parameter.
-fn widened_cost(cx: &Cx, param: &Arc<ClassInfo>, arg: &ArgClass) -> Option<(u64, Conv)> {
+pub fn widened_cost(cx: &Cx, param: &Arc<ClassInfo>, arg: &ArgClass) -> Option<(u64, Conv)> {
     if let Some(found) = arg_cost(cx, param, arg) {
         return Some(found);
     }
@@ -162,16 +180,40 @@ fn widened_cost(cx: &Cx, param: &Arc<ClassInfo>, arg: &ArgClass) -> Option<(u64,
     }
 }
 
+/// Whether the call is in phase two (where a list by value may become an array).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    One,
+    Two,
+}
+
 fn cost_of(
     cx: &Cx,
     params: &[Arc<ClassInfo>],
     args: &[ArgClass],
-    cost_fn: CostFn,
+    listy: &[ListElems],
+    phase: Phase,
 ) -> Option<(u64, Vec<Conv>)> {
+    let cost_fn: CostFn = match phase {
+        Phase::One => arg_cost,
+        Phase::Two => widened_cost,
+    };
     let mut total = 0;
     let mut convs = Vec::with_capacity(params.len());
-    for (p, a) in params.iter().zip(args) {
-        let (c, conv) = cost_fn(cx, p, a)?;
+    for (i, (p, a)) in params.iter().zip(args).enumerate() {
+        let (c, conv) = match cost_fn(cx, p, a) {
+            Some(found) => found,
+            None if phase == Phase::Two && p.is_array => match (listy.get(i), &p.component) {
+                // An empty list fits any array.
+                (Some(Some(None)), _) => (50, Conv::ToArray),
+                (Some(Some(elems)), Some(component)) => {
+                    let (ec, _) = widened_cost(cx, component, elems)?;
+                    (50 + ec, Conv::ToArray)
+                }
+                _ => return None,
+            },
+            None => return None,
+        };
         total += c;
         convs.push(conv);
     }
@@ -239,14 +281,15 @@ fn pick(
     cx: &Cx,
     candidates: &[Arc<MethodInfo>],
     args: &[ArgClass],
-    cost_fn: CostFn,
+    listy: &[ListElems],
+    phase: Phase,
 ) -> Option<Resolved> {
     let mut best: Option<Resolved> = None;
     for m in candidates {
         if m.params.len() != args.len() {
             continue;
         }
-        let Some((cost, convs)) = cost_of(cx, &m.params, args, cost_fn) else {
+        let Some((cost, convs)) = cost_of(cx, &m.params, args, listy, phase) else {
             continue;
         };
         if best.as_ref().is_none_or(|b| cost < b.cost) {
@@ -265,7 +308,12 @@ fn pick(
 }
 
 /// Varargs: the fixed parameters, then every trailing argument against the array's component.
-fn pick_varargs(cx: &Cx, candidates: &[Arc<MethodInfo>], args: &[ArgClass]) -> Option<Resolved> {
+fn pick_varargs(
+    cx: &Cx,
+    candidates: &[Arc<MethodInfo>],
+    args: &[ArgClass],
+    listy: &[ListElems],
+) -> Option<Resolved> {
     let mut best: Option<Resolved> = None;
     for m in candidates.iter().filter(|m| m.is_varargs) {
         let fixed = m.params.len() - 1;
@@ -273,7 +321,8 @@ fn pick_varargs(cx: &Cx, candidates: &[Arc<MethodInfo>], args: &[ArgClass]) -> O
             continue;
         }
         let component = m.params[fixed].component.clone()?;
-        let Some((mut cost, convs)) = cost_of(cx, &m.params[..fixed], &args[..fixed], widened_cost)
+        let Some((mut cost, convs)) =
+            cost_of(cx, &m.params[..fixed], &args[..fixed], listy, Phase::Two)
         else {
             continue;
         };
@@ -311,16 +360,18 @@ pub fn resolve_method(
     class: &Arc<ClassInfo>,
     name: &str,
     args: &[ArgClass],
+    listy: &[ListElems],
 ) -> JResult<Option<Arc<Resolved>>> {
-    let key = CallKey::new(name, args);
+    let key = CallKey::new(name, args, listy);
     if let Some(r) = class.dispatch.read().get(&key) {
         return Ok(Some(r.clone()));
     }
     let phase_one = py4j_candidates(cx, class, name, Some(args.len()))?;
-    let mut found = pick(cx, &phase_one, args, arg_cost);
+    let mut found = pick(cx, &phase_one, args, listy, Phase::One);
     if found.is_none() {
         let wide = wide_candidates(cx, class, name)?;
-        found = pick(cx, &wide, args, widened_cost).or_else(|| pick_varargs(cx, &wide, args));
+        found = pick(cx, &wide, args, listy, Phase::Two)
+            .or_else(|| pick_varargs(cx, &wide, args, listy));
     }
     Ok(found.map(|r| {
         let r = Arc::new(r);
@@ -334,8 +385,9 @@ pub fn resolve_constructor(
     cx: &Cx,
     class: &Arc<ClassInfo>,
     args: &[ArgClass],
+    listy: &[ListElems],
 ) -> JResult<Option<Arc<Resolved>>> {
-    let key = CallKey::new("<init>", args);
+    let key = CallKey::new("<init>", args, listy);
     if let Some(r) = class.dispatch.read().get(&key) {
         return Ok(Some(r.clone()));
     }
@@ -345,10 +397,10 @@ pub fn resolve_constructor(
         .filter(|m| m.accessible(cx.env, cx.known))
         .cloned()
         .collect();
-    let mut found = pick(cx, &accessible, args, arg_cost);
+    let mut found = pick(cx, &accessible, args, listy, Phase::One);
     if found.is_none() {
-        found = pick(cx, &accessible, args, widened_cost)
-            .or_else(|| pick_varargs(cx, &accessible, args));
+        found = pick(cx, &accessible, args, listy, Phase::Two)
+            .or_else(|| pick_varargs(cx, &accessible, args, listy));
     }
     Ok(found.map(|r| {
         let r = Arc::new(r);

@@ -261,6 +261,30 @@ pub enum Command {
     },
     /// `s`: shut the whole server down.
     Shutdown,
+    /// v2: the value of a Java object, deeply: collections, maps, arrays, boxed values,
+    /// strings, BigDecimal and java.time values, and nestings of them.
+    ToPython {
+        /// The object.
+        id: String,
+    },
+    /// v2: up to `max` next elements of an iterator (an empty list when it is exhausted).
+    Iterate {
+        /// The iterator.
+        id: String,
+        /// How many elements at most.
+        max: u32,
+    },
+    /// v2: a value (a list, set, map, primitive array...) made into a Java object, held by
+    /// reference.
+    ToJava {
+        /// The value.
+        value: Value,
+    },
+    /// v2 notice (no reply): release many ids at once (v1 sends one `m d` per id).
+    Release {
+        /// The ids.
+        ids: Vec<String>,
+    },
     /// `z`: close the server connections whose ports match (Ctrl-C in a Python client).
     Cancel {
         /// The client's address line.

@@ -9,9 +9,11 @@
 //!   to Java objects, Python proxies).
 //! - [`Command`] (Python to Java), [`CallbackCommand`] (Java to Python) and [`Reply`].
 //! - [`text`]: Py4J's line-based text protocol (called v1 in ferry), byte for byte.
+//! - [`binary`]: ferry's binary protocol (v2): frames, request ids, bulk values.
 
 #![forbid(unsafe_code)]
 
+pub mod binary;
 mod command;
 mod error;
 mod reply;
@@ -24,4 +26,4 @@ pub use command::{
 };
 pub use error::ProtocolError;
 pub use reply::Reply;
-pub use value::{DEFAULT_VIEW_ID, ENTRY_POINT_ID, GATEWAY_SERVER_ID, RefKind, Value};
+pub use value::{DEFAULT_VIEW_ID, ENTRY_POINT_ID, Elem, GATEWAY_SERVER_ID, Prims, RefKind, Value};

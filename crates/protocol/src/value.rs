@@ -55,6 +55,145 @@ impl RefKind {
     }
 }
 
+/// The element type of a run of primitive values (a typed list or a primitive array, v2 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Elem {
+    /// `boolean`: one byte, 0 or 1.
+    Bool,
+    /// `byte`: i8.
+    Byte,
+    /// `short`: i16.
+    Short,
+    /// `char`: a UTF-16 unit, u16.
+    Char,
+    /// `int`: i32.
+    Int,
+    /// `long`: i64.
+    Long,
+    /// `float`: f32.
+    Float,
+    /// `double`: f64.
+    Double,
+}
+
+impl Elem {
+    /// Every element type, in code order.
+    pub const ALL: [Elem; 8] = [
+        Elem::Bool,
+        Elem::Byte,
+        Elem::Short,
+        Elem::Char,
+        Elem::Int,
+        Elem::Long,
+        Elem::Float,
+        Elem::Double,
+    ];
+
+    /// Bytes per element.
+    pub const fn size(self) -> usize {
+        match self {
+            Elem::Bool | Elem::Byte => 1,
+            Elem::Short | Elem::Char => 2,
+            Elem::Int | Elem::Float => 4,
+            Elem::Long | Elem::Double => 8,
+        }
+    }
+
+    /// The element type's code on the v2 wire (1 to 8).
+    pub const fn code(self) -> u8 {
+        match self {
+            Elem::Bool => 1,
+            Elem::Byte => 2,
+            Elem::Short => 3,
+            Elem::Char => 4,
+            Elem::Int => 5,
+            Elem::Long => 6,
+            Elem::Float => 7,
+            Elem::Double => 8,
+        }
+    }
+
+    /// The element type of a code.
+    pub const fn from_code(code: u8) -> Option<Elem> {
+        Some(match code {
+            1 => Elem::Bool,
+            2 => Elem::Byte,
+            3 => Elem::Short,
+            4 => Elem::Char,
+            5 => Elem::Int,
+            6 => Elem::Long,
+            7 => Elem::Float,
+            8 => Elem::Double,
+            _ => return None,
+        })
+    }
+
+    /// The Java name of the primitive type.
+    pub const fn java_name(self) -> &'static str {
+        match self {
+            Elem::Bool => "boolean",
+            Elem::Byte => "byte",
+            Elem::Short => "short",
+            Elem::Char => "char",
+            Elem::Int => "int",
+            Elem::Long => "long",
+            Elem::Float => "float",
+            Elem::Double => "double",
+        }
+    }
+}
+
+/// A run of primitive values of one type, stored little-endian.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prims {
+    /// The element type.
+    pub elem: Elem,
+    /// The elements, little-endian, `len() * elem.size()` bytes.
+    pub data: Vec<u8>,
+}
+
+impl Prims {
+    /// Elements of `elem` from raw little-endian bytes; `None` if the length is not a multiple
+    /// of the element size.
+    pub fn new(elem: Elem, data: Vec<u8>) -> Option<Prims> {
+        (data.len() % elem.size() == 0).then_some(Prims { elem, data })
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len() / self.elem.size()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// From `i32`s.
+    pub fn from_i32(values: &[i32]) -> Prims {
+        Prims {
+            elem: Elem::Int,
+            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    /// From `i64`s.
+    pub fn from_i64(values: &[i64]) -> Prims {
+        Prims {
+            elem: Elem::Long,
+            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    /// From `f64`s.
+    pub fn from_f64(values: &[f64]) -> Prims {
+        Prims {
+            elem: Elem::Double,
+            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+}
+
 /// A value on the wire.
 ///
 /// Numbers keep the width the sender chose: Py4J sends a Python int as `i` when it fits in 32 bits
@@ -93,12 +232,43 @@ pub enum Value {
         /// Fully qualified names of the interfaces (nested ones as `pkg.Outer$Inner`).
         interfaces: Vec<String>,
     },
+    /// A `char` by value (v2; the text protocol sends a one-character string).
+    Char(u16),
+    /// A `java.math.BigInteger` by value, as decimal digits (v2; the text protocol has none).
+    BigInteger(String),
+    /// A list by value (v2): a `java.util.ArrayList` (or a Java array, when the parameter is
+    /// one) on the Java side, a Python list on the other.
+    List(Vec<Value>),
+    /// A set by value (v2): a `java.util.HashSet`, a Python set.
+    Set(Vec<Value>),
+    /// A map by value (v2): a `java.util.HashMap`, a Python dict.
+    Map(Vec<(Value, Value)>),
+    /// A list whose elements share one primitive type, as raw little-endian data (v2): an
+    /// `ArrayList<Integer>` (say) on the Java side, a list of numbers on the Python side.
+    TypedList(Prims),
+    /// A primitive array by value (v2): `int[]`, `double[]`...; a numpy array on the Python side.
+    Array(Prims),
 }
 
 impl Value {
     /// A reference to an object with the plain `r` kind.
     pub fn object(id: impl Into<String>) -> Value {
         Value::Ref(RefKind::Object, id.into())
+    }
+
+    /// Whether this value exists only in the binary protocol (v2): bulk values, chars and big
+    /// integers by value. The text protocol cannot carry them.
+    pub fn is_v2_only(&self) -> bool {
+        matches!(
+            self,
+            Value::Char(_)
+                | Value::BigInteger(_)
+                | Value::List(_)
+                | Value::Set(_)
+                | Value::Map(_)
+                | Value::TypedList(_)
+                | Value::Array(_)
+        )
     }
 
     /// The id of a reference, if this is one.

@@ -3,7 +3,7 @@
 use ferry_protocol::Value;
 use ferry_protocol::text::{Side, encode_value};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PySet, PyString};
 
 use crate::hooks::{self, Hooks};
 
@@ -15,7 +15,7 @@ pub(crate) fn to_python<'py>(
     owner: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let tag = tag_of(&value);
-    if hooks::is_overridden(tag) {
+    if tag != 0 && hooks::is_overridden(tag) {
         return through_converter(py, hooks::get(py)?, value, tag, owner);
     }
     Ok(match value {
@@ -54,7 +54,57 @@ pub(crate) fn to_python<'py>(
                 format!("the gateway sent a Python proxy reference ({id}), which ferry does not support yet"),
             ));
         }
+        // Values by value (protocol v2).
+        Value::Char(c) => PyString::new(py, &String::from_utf16_lossy(&[c])).into_any(),
+        Value::BigInteger(digits) => py.get_type::<PyInt>().call1((digits,))?.into_any(),
+        Value::List(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item, owner)?)?;
+            }
+            list.into_any()
+        }
+        Value::Set(items) => {
+            let set = PySet::empty(py)?;
+            for item in items {
+                set.add(to_python(py, item, owner)?)?;
+            }
+            set.into_any()
+        }
+        Value::Map(pairs) => {
+            let dict = PyDict::new(py);
+            for (k, v) in pairs {
+                dict.set_item(to_python(py, k, owner)?, to_python(py, v, owner)?)?;
+            }
+            dict.into_any()
+        }
+        Value::TypedList(p) | Value::Array(p) => {
+            let list = PyList::empty(py);
+            for item in prims_values(&p) {
+                list.append(to_python(py, item, owner)?)?;
+            }
+            list.into_any()
+        }
     })
+}
+
+/// The elements of a run of primitives, one value each.
+fn prims_values(p: &ferry_protocol::Prims) -> Vec<Value> {
+    use ferry_protocol::Elem;
+    let size = p.elem.size();
+    p.data
+        .chunks_exact(size)
+        .map(|b| match p.elem {
+            Elem::Bool => Value::Bool(b[0] != 0),
+            Elem::Byte => Value::Int(i32::from(b[0] as i8)),
+            Elem::Short => Value::Int(i32::from(i16::from_le_bytes([b[0], b[1]]))),
+            Elem::Char => Value::Char(u16::from_le_bytes([b[0], b[1]])),
+            Elem::Int => Value::Int(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            Elem::Long => Value::Long(i64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+            Elem::Float => Value::Float(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            Elem::Double => Value::Double(f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+        })
+        .collect()
 }
 
 fn tag_of(value: &Value) -> u8 {
@@ -70,6 +120,14 @@ fn tag_of(value: &Value) -> u8 {
         Value::Bytes(_) => b'j',
         Value::Ref(kind, _) => kind.tag(),
         Value::PythonProxy { .. } => b'f',
+        // Values of protocol v2 have no py4j output converter to override.
+        Value::Char(_)
+        | Value::BigInteger(_)
+        | Value::List(_)
+        | Value::Set(_)
+        | Value::Map(_)
+        | Value::TypedList(_)
+        | Value::Array(_) => 0,
     }
 }
 

@@ -246,6 +246,7 @@ impl Session {
                 self.server.shutdown();
                 return Ok(Next::Close);
             }
+            Outcome::Silent => {}
             Outcome::Cancel { remote_port, .. } => {
                 let peer = self.io.borrow().conn.peer().map(|p| p.ip());
                 self.server.cancel(env, peer, &remote_port);

@@ -90,6 +90,22 @@ pub fn encode_value(value: &Value, side: Side, out: &mut Vec<u8>) {
                 out.extend_from_slice(iface.as_bytes());
             }
         }
+        // What the text protocol writes for a char and a big integer by value: a one-character
+        // string (as Java writes a Character) and a decimal.
+        Value::Char(c) => {
+            out.push(b's');
+            escape_into(&String::from_utf16_lossy(&[*c]), out);
+        }
+        Value::BigInteger(digits) => {
+            out.push(b'D');
+            out.extend_from_slice(digits.as_bytes());
+        }
+        // Bulk values exist only in the binary protocol; nothing produces them on a text
+        // connection (the engine answers v1 commands with v1 values).
+        Value::List(_) | Value::Set(_) | Value::Map(_) | Value::TypedList(_) | Value::Array(_) => {
+            debug_assert!(false, "a bulk value cannot travel on the text protocol");
+            out.push(b'n');
+        }
     }
 }
 
@@ -372,6 +388,21 @@ pub fn encode_command(cmd: &Command, out: &mut Vec<u8>) {
             escaped_line(out, token);
         }
         Command::Shutdown => line(out, "s"),
+        // The text protocol releases ids one `m d` at a time.
+        Command::Release { ids } => {
+            for id in ids {
+                encode_command(&Command::MemoryDelete { id: id.clone() }, out);
+            }
+        }
+        // Binary-protocol commands have no text form; a server answers this line with a fatal
+        // error.
+        Command::ToPython { .. } | Command::Iterate { .. } | Command::ToJava { .. } => {
+            debug_assert!(
+                false,
+                "a binary-protocol command cannot travel on the text protocol"
+            );
+            line(out, "ferry/2-only-command");
+        }
         Command::Cancel {
             address,
             remote_port,

@@ -1,0 +1,272 @@
+//! Frames: a 12-byte header (length, kind, flags, op, id) and a body; the incremental frame
+//! decoder; the hello line and the HELLO frame.
+
+use crate::ProtocolError;
+
+/// The line a v2 client sends first. A Py4J server answers it as an unknown command.
+pub const HELLO_LINE: &[u8] = b"FERRY/2\n";
+
+/// Bytes in a frame header.
+pub const HEADER_LEN: usize = 12;
+
+/// What a frame is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// The server's answer to the hello line.
+    Hello,
+    /// A command (either direction); answered by one reply with the same id.
+    Request,
+    /// The answer to the peer's request with this id.
+    Reply,
+    /// A message with no reply (releases, cancel).
+    Notice,
+}
+
+impl FrameKind {
+    fn code(self) -> u8 {
+        match self {
+            FrameKind::Hello => 1,
+            FrameKind::Request => 2,
+            FrameKind::Reply => 3,
+            FrameKind::Notice => 4,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<FrameKind> {
+        Some(match c {
+            1 => FrameKind::Hello,
+            2 => FrameKind::Request,
+            3 => FrameKind::Reply,
+            4 => FrameKind::Notice,
+            _ => return None,
+        })
+    }
+}
+
+/// A frame's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// The kind.
+    pub kind: FrameKind,
+    /// Flags (0).
+    pub flags: u8,
+    /// Command or reply code.
+    pub op: u16,
+    /// The request id (chosen by the requester, echoed by the reply).
+    pub id: u32,
+}
+
+/// A whole frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Its header.
+    pub header: FrameHeader,
+    /// Its body.
+    pub body: Vec<u8>,
+}
+
+/// Starts a frame in `out`: returns the position to give [`finish_frame`] once the body is
+/// written.
+pub(crate) fn begin_frame(out: &mut Vec<u8>, header: FrameHeader) -> usize {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.push(header.kind.code());
+    out.push(header.flags);
+    out.extend_from_slice(&header.op.to_le_bytes());
+    out.extend_from_slice(&header.id.to_le_bytes());
+    at
+}
+
+/// Writes the length of the frame started at `at`.
+pub(crate) fn finish_frame(out: &mut [u8], at: usize) {
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+/// The body of the server's HELLO frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    /// The protocol version the server picked.
+    pub version: u16,
+    /// Feature bits (see [`super::features`]).
+    pub features: u32,
+    /// A free-form name and version of the server.
+    pub server: String,
+}
+
+impl Hello {
+    /// Appends the HELLO frame.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let at = begin_frame(
+            out,
+            FrameHeader {
+                kind: FrameKind::Hello,
+                flags: 0,
+                op: self.version,
+                id: 0,
+            },
+        );
+        out.extend_from_slice(&self.version.to_le_bytes());
+        out.extend_from_slice(&self.features.to_le_bytes());
+        out.extend_from_slice(&(self.server.len() as u32).to_le_bytes());
+        out.extend_from_slice(self.server.as_bytes());
+        finish_frame(out, at);
+    }
+
+    /// Reads a HELLO frame's body.
+    pub fn decode(body: &[u8]) -> Result<Hello, ProtocolError> {
+        let mut r = super::codec::Reader::new(body);
+        let version = r.u16()?;
+        let features = r.u32()?;
+        let server = r.str()?;
+        Ok(Hello {
+            version,
+            features,
+            server,
+        })
+    }
+}
+
+const DEFAULT_MAX_FRAME: usize = 1 << 30;
+/// Frames at least this large are read straight into their own buffer (no second copy).
+const LARGE: usize = 64 * 1024;
+
+/// Decodes a stream of frames. Feed bytes with [`FrameDecoder::feed`] or [`FrameDecoder::fill`],
+/// take frames with [`FrameDecoder::next`]. A large frame is read into a buffer of its own, so
+/// its bytes are copied once, from the socket.
+#[derive(Debug)]
+pub struct FrameDecoder {
+    buf: Vec<u8>,
+    start: usize,
+    filled: usize,
+    /// A large frame being received: its header and body buffer (filled up to its length).
+    large: Option<(FrameHeader, Vec<u8>, usize)>,
+    max_frame: usize,
+}
+
+impl Default for FrameDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrameDecoder {
+    /// A decoder with the default frame limit (1 GiB).
+    pub fn new() -> FrameDecoder {
+        FrameDecoder {
+            buf: Vec::new(),
+            start: 0,
+            filled: 0,
+            large: None,
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+
+    /// Limits the size of one frame.
+    pub fn set_max_frame(&mut self, limit: usize) {
+        self.max_frame = limit;
+    }
+
+    /// Bytes received and not yet part of a frame.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.filled]
+    }
+
+    /// Appends received bytes.
+    pub fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let n = self
+                .fill(data.len(), |spare| {
+                    let n = spare.len().min(data.len());
+                    spare[..n].copy_from_slice(&data[..n]);
+                    Ok::<usize, std::convert::Infallible>(n)
+                })
+                .unwrap_or(0);
+            data = &data[n..];
+        }
+    }
+
+    /// Lets `read` write received bytes straight into the decoder's buffer (at least one byte of
+    /// room is offered; up to `hint` when a large frame is being received) and returns what
+    /// `read` returned.
+    pub fn fill<E>(
+        &mut self,
+        hint: usize,
+        read: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        if let Some((_, body, got)) = &mut self.large {
+            let n = read(&mut body[*got..])?;
+            *got += n;
+            return Ok(n);
+        }
+        if self.start > 0 && (self.start == self.filled || self.start >= self.buf.len() / 2) {
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
+            self.start = 0;
+        }
+        let need = self.filled + hint.clamp(1, LARGE);
+        if self.buf.len() < need {
+            self.buf.resize(need.max(self.buf.len() * 2).max(8192), 0);
+        }
+        let n = read(&mut self.buf[self.filled..])?;
+        self.filled += n.min(self.buf.len() - self.filled);
+        Ok(n)
+    }
+
+    /// The next complete frame, if one has arrived.
+    // Not an Iterator: a frame may be absent now and arrive later, and errors are final.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Frame>, ProtocolError> {
+        if let Some((_, body, got)) = &self.large {
+            if *got < body.len() {
+                return Ok(None);
+            }
+            let (header, body, _) = self.large.take().expect("checked above");
+            return Ok(Some(Frame { header, body }));
+        }
+        let avail = self.filled - self.start;
+        if avail < HEADER_LEN {
+            return Ok(None);
+        }
+        let b = &self.buf[self.start..self.filled];
+        let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        if len < HEADER_LEN - 4 {
+            return Err(ProtocolError::Malformed {
+                command: '?',
+                detail: format!("frame length {len} is shorter than a header"),
+            });
+        }
+        if len > self.max_frame {
+            return Err(ProtocolError::TooLarge {
+                limit: self.max_frame,
+            });
+        }
+        let kind = FrameKind::from_code(b[4]).ok_or_else(|| ProtocolError::Malformed {
+            command: '?',
+            detail: format!("unknown frame kind {}", b[4]),
+        })?;
+        let header = FrameHeader {
+            kind,
+            flags: b[5],
+            op: u16::from_le_bytes([b[6], b[7]]),
+            id: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+        };
+        let body_len = len + 4 - HEADER_LEN;
+        if avail >= 4 + len {
+            let body_start = self.start + HEADER_LEN;
+            let body = self.buf[body_start..body_start + body_len].to_vec();
+            self.start += 4 + len;
+            return Ok(Some(Frame { header, body }));
+        }
+        if body_len >= LARGE {
+            // Move what arrived of the body into the frame's own buffer; the rest is read there.
+            let mut body = vec![0u8; body_len];
+            let have = avail - HEADER_LEN;
+            let body_start = self.start + HEADER_LEN;
+            body[..have].copy_from_slice(&self.buf[body_start..body_start + have]);
+            self.start = self.filled;
+            self.large = Some((header, body, have));
+        }
+        Ok(None)
+    }
+}

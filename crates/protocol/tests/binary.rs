@@ -1,0 +1,282 @@
+//! ferry's binary protocol (v2): every message survives encode then decode, read in any split;
+//! bulk values keep their elements and alignment; hostile frames give errors, never panics or
+//! huge allocations.
+
+mod strategies;
+
+use ferry_protocol::binary::{
+    FrameDecoder, FrameKind, HELLO_LINE, Hello, decode_callback, decode_command, decode_reply,
+    encode_callback, encode_command, encode_reply, encode_value, features, is_callback_op,
+};
+use ferry_protocol::{CallbackCommand, Command, Elem, Prims, Reply, Value};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use strategies::*;
+
+/// Values including the bulk ones of v2 (nested a few levels).
+fn bulk_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        value(),
+        any::<u16>().prop_map(Value::Char),
+        "-?[1-9][0-9]{0,40}".prop_map(Value::BigInteger),
+        (
+            prop::sample::select(Elem::ALL.to_vec()),
+            vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(e, mut d)| {
+                d.truncate(d.len() / e.size() * e.size());
+                Value::Array(Prims::new(e, d).expect("whole elements"))
+            }),
+        (
+            prop::sample::select(Elem::ALL.to_vec()),
+            vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(e, mut d)| {
+                d.truncate(d.len() / e.size() * e.size());
+                Value::TypedList(Prims::new(e, d).expect("whole elements"))
+            }),
+    ];
+    leaf.prop_recursive(3, 64, 8, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..8).prop_map(Value::List),
+            vec(inner.clone(), 0..8).prop_map(Value::Set),
+            vec((inner.clone(), inner), 0..6).prop_map(Value::Map),
+        ]
+    })
+}
+
+/// NaN is not equal to itself; compare values by their encoding instead.
+fn same(a: &Value, b: &Value) -> bool {
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    encode_value(a, 0, &mut x);
+    encode_value(b, 0, &mut y);
+    x == y
+}
+
+fn v2_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        command(),
+        raw_id().prop_map(|id| Command::ToPython { id }),
+        (raw_id(), any::<u32>()).prop_map(|(id, max)| Command::Iterate { id, max }),
+        bulk_value().prop_map(|value| Command::ToJava { value }),
+        vec(raw_id(), 0..20).prop_map(|ids| Command::Release { ids }),
+        bulk_value().prop_map(|v| Command::Call {
+            target: ferry_protocol::CallTarget::Object("o1".into()),
+            method: "m".into(),
+            args: vec![v],
+        }),
+    ]
+}
+
+/// Feeds `bytes` to a decoder cut at `cuts` and returns every frame.
+fn frames(bytes: &[u8], cuts: &[usize]) -> Vec<ferry_protocol::binary::Frame> {
+    let mut d = FrameDecoder::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(bytes.len());
+    for p in points {
+        if p < at {
+            continue;
+        }
+        d.feed(&bytes[at..p]);
+        at = p;
+        while let Some(f) = d.next().expect("valid frames") {
+            out.push(f);
+        }
+    }
+    assert!(d.buffered().is_empty());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn commands_survive_any_split(cmds in vec(v2_command(), 1..6), cuts in vec(any::<usize>(), 0..6)) {
+        let mut bytes = Vec::new();
+        for (i, c) in cmds.iter().enumerate() {
+            encode_command(c, i as u32, &mut bytes);
+        }
+        let got = frames(&bytes, &cuts);
+        prop_assert_eq!(got.len(), cmds.len());
+        for (i, (f, c)) in got.iter().zip(&cmds).enumerate() {
+            if f.header.kind == FrameKind::Request {
+                prop_assert_eq!(f.header.id, i as u32);
+            }
+            let back = decode_command(&f.header, &f.body).expect("decodes");
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            encode_command(c, 0, &mut x);
+            encode_command(&back, 0, &mut y);
+            prop_assert_eq!(x, y);
+        }
+    }
+
+    #[test]
+    fn replies_survive(reply in prop_oneof![reply(), bulk_value().prop_map(Reply::Success)], id in any::<u32>()) {
+        let mut bytes = Vec::new();
+        encode_reply(&reply, id, &mut bytes);
+        let f = frames(&bytes, &[]).remove(0);
+        prop_assert_eq!(f.header.id, id);
+        let back = decode_reply(&f.header, &f.body).expect("decodes");
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        encode_reply(&reply, id, &mut x);
+        encode_reply(&back, id, &mut y);
+        prop_assert_eq!(x, y);
+    }
+
+    #[test]
+    fn callbacks_survive(cb in callback_command(), id in any::<u32>()) {
+        let mut bytes = Vec::new();
+        encode_callback(&cb, id, &mut bytes);
+        let f = frames(&bytes, &[]).remove(0);
+        prop_assert!(f.header.kind == FrameKind::Notice || is_callback_op(f.header.op));
+        let back = decode_callback(&f.header, &f.body).expect("decodes");
+        // Compared by encoding: NaN is not equal to itself.
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        encode_callback(&cb, id, &mut x);
+        encode_callback(&back, id, &mut y);
+        prop_assert_eq!(x, y);
+    }
+
+    #[test]
+    fn values_survive(v in bulk_value()) {
+        let mut bytes = Vec::new();
+        encode_reply(&Reply::Success(v.clone()), 7, &mut bytes);
+        let f = frames(&bytes, &[]).remove(0);
+        match decode_reply(&f.header, &f.body).expect("decodes") {
+            Reply::Success(back) => prop_assert!(same(&v, &back)),
+            other => prop_assert!(false, "{other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics(bytes in vec(any::<u8>(), 0..300)) {
+        let mut d = FrameDecoder::new();
+        d.set_max_frame(1 << 16);
+        d.feed(&bytes);
+        while let Ok(Some(f)) = d.next() {
+            let _ = decode_command(&f.header, &f.body);
+            let _ = decode_reply(&f.header, &f.body);
+            let _ = decode_callback(&f.header, &f.body);
+        }
+    }
+}
+
+#[test]
+fn raw_elements_are_aligned_to_eight_bytes_in_the_body() {
+    let doubles = Prims::from_f64(&[1.5, -2.0, f64::MAX]);
+    for prefix in 0..9 {
+        let call = Command::Call {
+            target: ferry_protocol::CallTarget::Object("o".repeat(prefix + 1)),
+            method: "m".into(),
+            args: vec![Value::Array(doubles.clone())],
+        };
+        let mut bytes = Vec::new();
+        encode_command(&call, 1, &mut bytes);
+        let f = frames(&bytes, &[]).remove(0);
+        let needle = doubles.data.as_slice();
+        let at = f
+            .body
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("the doubles are in the body");
+        assert_eq!(at % 8, 0, "prefix {prefix}");
+    }
+}
+
+#[test]
+fn a_large_frame_arrives_in_pieces_and_is_copied_once_into_its_own_buffer() {
+    let big = Value::Bytes((0..3_000_000u32).map(|i| i as u8).collect());
+    let mut bytes = Vec::new();
+    encode_reply(&Reply::Success(big.clone()), 9, &mut bytes);
+    let mut d = FrameDecoder::new();
+    let mut at = 0;
+    let mut got = None;
+    while got.is_none() {
+        let n = d
+            .fill(1 << 20, |spare| {
+                let n = spare.len().min(bytes.len() - at).min(100_000);
+                spare[..n].copy_from_slice(&bytes[at..at + n]);
+                Ok::<usize, ()>(n)
+            })
+            .unwrap();
+        at += n;
+        got = d.next().unwrap();
+    }
+    let f = got.unwrap();
+    assert_eq!(
+        decode_reply(&f.header, &f.body).unwrap(),
+        Reply::Success(big)
+    );
+}
+
+#[test]
+fn hostile_frames_are_errors() {
+    // A frame longer than the limit.
+    let mut d = FrameDecoder::new();
+    d.set_max_frame(1000);
+    d.feed(&[0xff, 0xff, 0xff, 0x7f, 2, 0, 1, 0, 0, 0, 0, 0]);
+    assert!(d.next().is_err());
+    // A list that claims four billion elements in a small frame.
+    let mut body = vec![0u8, 0x20];
+    body.extend_from_slice(&u32::MAX.to_le_bytes());
+    let header = ferry_protocol::binary::FrameHeader {
+        kind: FrameKind::Reply,
+        flags: 0,
+        op: 0,
+        id: 0,
+    };
+    assert!(decode_reply(&header, &body[1..]).is_err());
+    // Nesting deeper than the limit.
+    let mut deep = Vec::new();
+    for _ in 0..1000 {
+        deep.push(0x20);
+        deep.extend_from_slice(&1u32.to_le_bytes());
+    }
+    deep.push(0x00);
+    assert!(decode_reply(&header, &deep).is_err());
+    // An unknown op.
+    let req = ferry_protocol::binary::FrameHeader {
+        kind: FrameKind::Request,
+        flags: 0,
+        op: 0x7777,
+        id: 1,
+    };
+    assert!(decode_command(&req, &[]).is_err());
+    // Trailing bytes.
+    assert!(decode_reply(&header, &[0x00, 0x00]).is_err());
+}
+
+#[test]
+fn hello_round_trip() {
+    assert_eq!(HELLO_LINE, b"FERRY/2\n");
+    let h = Hello {
+        version: 2,
+        features: features::BULK | features::PINNED,
+        server: "ferry 0.1".into(),
+    };
+    let mut bytes = Vec::new();
+    h.encode(&mut bytes);
+    let f = frames(&bytes, &[3]).remove(0);
+    assert_eq!(f.header.kind, FrameKind::Hello);
+    assert_eq!(Hello::decode(&f.body).unwrap(), h);
+}
+
+#[test]
+fn a_release_batch_is_one_notice() {
+    let ids: Vec<String> = (0..1000).map(|i| format!("o{i}")).collect();
+    let mut bytes = Vec::new();
+    encode_command(&Command::Release { ids: ids.clone() }, 0, &mut bytes);
+    let fs = frames(&bytes, &[]);
+    assert_eq!(fs.len(), 1);
+    assert_eq!(fs[0].header.kind, FrameKind::Notice);
+    assert_eq!(
+        decode_command(&fs[0].header, &fs[0].body).unwrap(),
+        Command::Release { ids }
+    );
+    let _ = CallbackCommand::GarbageCollect {
+        target: "p1".into(),
+    };
+}
