@@ -7,8 +7,20 @@ Every test of ``test_gateway_*.py`` runs against two gateway servers with the sa
 - ``ferry``: ``.venv/bin/ferry serve --classpath <fixture classes> --entry-point fixtures.EntryPoint
   --port 0 --die-on-exit [--auth-token-file F]``, with JAVA_HOME set to the Java runtime below.
 
-Both serve ``fixtures.EntryPoint`` (tests/java/fixtures, compiled here with javac), listen on an
-ephemeral port printed as the first line of stdout, and are driven by the stock ``py4j`` client.
+Both serve ``fixtures.EntryPoint`` (tests/java/fixtures, compiled here with javac) and listen on an
+ephemeral port printed as the first line of stdout.
+
+Every test that uses a client (the ``api`` fixture, directly or through ``gateway_factory``,
+``gateway``, ``entry_point``) also runs with both clients, so four times in all:
+
+- ``py4j``: the stock ``py4j`` package (py4j.java_gateway, py4j.java_collections, py4j.protocol);
+- ``ferry``: ferry's package, which has py4j's API under the same names (ferry.java_gateway, ...).
+
+Test ids then read ``[client_<kind>-server_<kind>]``; tests that speak the protocol by hand (no
+client) run once per server, with ids ``[py4j]`` and ``[ferry]``. ``@pytest.mark.clients("ferry")``
+restricts a test to the clients named, as ``servers`` does for servers: where ferry's client
+deliberately behaves differently, the shared test asserts py4j's behaviour for the py4j client and
+a separate ferry-client test asserts ferry's (and says why).
 
 Servers: ``server`` is shared by the whole session (one per kind); a test that counts references,
 shuts the server down or sends malformed input asks ``own_server`` for a server of its own. Every
@@ -39,6 +51,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import ferry.java_collections
+import ferry.java_gateway
+import ferry.protocol
 import py4j.java_collections
 import py4j.java_gateway
 import py4j.protocol
@@ -51,36 +66,52 @@ FIXTURE_SOURCES = TESTS_DIR / "java" / "fixtures"
 FERRY_BIN = REPO_ROOT / ".venv" / "bin" / "ferry"
 ENTRY_POINT_CLASS = "fixtures.EntryPoint"
 SERVER_KINDS = ("py4j", "ferry")
+CLIENT_KINDS = ("py4j", "ferry")
 
 # How long a server may take to print its port, and to exit once asked to.
 STARTUP_DEADLINE_S = 45.0
 EXIT_DEADLINE_S = 20.0
 
 
-# --------------------------------------------------------------------------- which servers run
+# --------------------------------------------------------------------------- which servers and clients run
 
 
-def server_param(kind: str) -> Any:
-    return pytest.param(kind, id=kind)
+def _kinds(
+    metafunc: pytest.Metafunc, marker_name: str, known: tuple[str, ...]
+) -> tuple[str, ...]:
+    marker = metafunc.definition.get_closest_marker(marker_name)
+    kinds = tuple(marker.args) if marker is not None else known
+    unknown = set(kinds) - set(known)
+    if unknown:
+        raise pytest.UsageError(
+            f"unknown {marker_name} {sorted(unknown)} on {metafunc.definition.nodeid}"
+        )
+    return kinds
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize every test that reaches a server by the kind of server.
+    """Parametrize every test that reaches a server by the kind of server, and every test that
+    uses a client by the kind of client too.
 
-    ``@pytest.mark.servers("ferry")`` restricts a test to the kinds named.
+    ``@pytest.mark.servers("ferry")`` restricts a test to the server kinds named,
+    ``@pytest.mark.clients("ferry")`` to the client kinds named.
     """
-    if "server_kind" not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker("servers")
-    kinds = tuple(marker.args) if marker is not None else SERVER_KINDS
-    unknown = set(kinds) - set(SERVER_KINDS)
-    if unknown:
-        raise pytest.UsageError(
-            f"unknown server kinds {sorted(unknown)} on {metafunc.definition.nodeid}"
+    with_client = "client_kind" in metafunc.fixturenames
+    if with_client:
+        kinds = _kinds(metafunc, "clients", CLIENT_KINDS)
+        metafunc.parametrize(
+            "client_kind",
+            [pytest.param(k, id="client_" + k) for k in kinds],
+            scope="session",
         )
-    metafunc.parametrize(
-        "server_kind", [server_param(k) for k in kinds], scope="session"
-    )
+    if "server_kind" in metafunc.fixturenames:
+        kinds = _kinds(metafunc, "servers", SERVER_KINDS)
+        prefix = "server_" if with_client else ""
+        metafunc.parametrize(
+            "server_kind",
+            [pytest.param(k, id=prefix + k) for k in kinds],
+            scope="session",
+        )
 
 
 # --------------------------------------------------------------------------- Java
@@ -350,8 +381,8 @@ def own_server(server_kind: str, launcher: ServerLauncher) -> Iterator[ServerFac
 class ClientAPI:
     """The client library under test, by the names py4j gives them.
 
-    A later client (ferry's own, with py4j's API) provides the same names; tests reach the client
-    only through this object and the ``gateway`` fixtures, so the client can be parametrized too.
+    ferry's client provides the same names; tests reach the client only through this object and
+    the ``gateway`` fixtures, so that every test runs with either client.
     """
 
     name: str
@@ -383,35 +414,47 @@ class ClientAPI:
         gateway._gateway_client.is_connected = False
 
 
-PY4J_CLIENT = ClientAPI(
-    name="py4j",
-    JavaGateway=py4j.java_gateway.JavaGateway,
-    GatewayParameters=py4j.java_gateway.GatewayParameters,
-    java_import=py4j.java_gateway.java_import,
-    get_field=py4j.java_gateway.get_field,
-    set_field=py4j.java_gateway.set_field,
-    get_method=py4j.java_gateway.get_method,
-    JavaObject=py4j.java_gateway.JavaObject,
-    JavaMember=py4j.java_gateway.JavaMember,
-    JavaClass=py4j.java_gateway.JavaClass,
-    JavaPackage=py4j.java_gateway.JavaPackage,
-    JVMView=py4j.java_gateway.JVMView,
-    JavaList=py4j.java_collections.JavaList,
-    JavaMap=py4j.java_collections.JavaMap,
-    JavaSet=py4j.java_collections.JavaSet,
-    JavaArray=py4j.java_collections.JavaArray,
-    JavaIterator=py4j.java_collections.JavaIterator,
-    Py4JError=py4j.protocol.Py4JError,
-    Py4JJavaError=py4j.protocol.Py4JJavaError,
-    Py4JNetworkError=py4j.protocol.Py4JNetworkError,
-    Py4JAuthenticationError=py4j.protocol.Py4JAuthenticationError,
-)
+def client_api(
+    name: str, java_gateway: Any, java_collections: Any, protocol: Any
+) -> ClientAPI:
+    """The ``ClientAPI`` of a package with py4j's module layout."""
+    return ClientAPI(
+        name=name,
+        JavaGateway=java_gateway.JavaGateway,
+        GatewayParameters=java_gateway.GatewayParameters,
+        java_import=java_gateway.java_import,
+        get_field=java_gateway.get_field,
+        set_field=java_gateway.set_field,
+        get_method=java_gateway.get_method,
+        JavaObject=java_gateway.JavaObject,
+        JavaMember=java_gateway.JavaMember,
+        JavaClass=java_gateway.JavaClass,
+        JavaPackage=java_gateway.JavaPackage,
+        JVMView=java_gateway.JVMView,
+        JavaList=java_collections.JavaList,
+        JavaMap=java_collections.JavaMap,
+        JavaSet=java_collections.JavaSet,
+        JavaArray=java_collections.JavaArray,
+        JavaIterator=java_collections.JavaIterator,
+        Py4JError=protocol.Py4JError,
+        Py4JJavaError=protocol.Py4JJavaError,
+        Py4JNetworkError=protocol.Py4JNetworkError,
+        Py4JAuthenticationError=protocol.Py4JAuthenticationError,
+    )
+
+
+CLIENTS = {
+    "py4j": client_api("py4j", py4j.java_gateway, py4j.java_collections, py4j.protocol),
+    "ferry": client_api(
+        "ferry", ferry.java_gateway, ferry.java_collections, ferry.protocol
+    ),
+}
 
 
 @pytest.fixture(scope="session")
-def api() -> ClientAPI:
-    """The client library (stock py4j for now)."""
-    return PY4J_CLIENT
+def api(client_kind: str) -> ClientAPI:
+    """The client library of this test's kind."""
+    return CLIENTS[client_kind]
 
 
 _SERVER_TOKEN = object()
@@ -422,7 +465,8 @@ GatewayFactory = Callable[..., Any]
 def gateway_factory(
     api: ClientAPI, own_server: ServerFactory
 ) -> Iterator[GatewayFactory]:
-    """``gateway_factory(server, auth_token=<the server's>, auto_convert=False, auto_field=False)``.
+    """``gateway_factory(server, auth_token=<the server's>, auto_convert=False, auto_field=False,
+    **other GatewayParameters fields)``.
 
     Every gateway made here is closed when the test ends, before any ``own_server`` stops (this
     fixture depends on ``own_server`` for that order).
@@ -435,6 +479,7 @@ def gateway_factory(
         auth_token: Any = _SERVER_TOKEN,
         auto_convert: bool = False,
         auto_field: bool = False,
+        **fields: Any,
     ) -> Any:
         token = server.auth_token if auth_token is _SERVER_TOKEN else auth_token
         params = api.GatewayParameters(
@@ -442,6 +487,7 @@ def gateway_factory(
             auth_token=token,
             auto_convert=auto_convert,
             auto_field=auto_field,
+            **fields,
         )
         gateway = api.JavaGateway(gateway_parameters=params)
         made.append(gateway)

@@ -44,7 +44,10 @@ gateway.close()
 """
 
 
-def test_a_py4j_program_runs_on_ferry(server: Any, client_helpers: Any) -> None:
+def test_a_py4j_program_runs_on_ferry(own_server: Any, client_helpers: Any) -> None:
+    # A server of its own: the program imports java.util.* into the default view, which every
+    # client of a server shares.
+    server = own_server()
     done = client_helpers.run_python(
         _PY4J_PROGRAM.format(port=server.port, token=server.auth_token)
     )
