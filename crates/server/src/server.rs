@@ -293,9 +293,7 @@ impl ferry_engine::natives::ProxyOwner for Server {
         env: &Env,
         call: ferry_protocol::CallbackCommand,
     ) -> Result<ferry_protocol::Reply, String> {
-        let mut payload = Vec::with_capacity(64);
-        ferry_protocol::text::encode_callback(&call, &mut payload);
-        crate::session::send_to_python(self, env, &payload)
+        crate::session::send_to_python(self, env, &call)
             .map_err(|e| format!("cannot reach the Python side: {e}"))
     }
 

@@ -1,9 +1,11 @@
 //! One connection's conversation: read commands, run them, write replies; and, in pinned mode,
 //! calls from Java to Python on the same socket with the Python side's nested calls run inline.
 //!
-//! A session's socket state lives in a `RefCell` shared with a thread-local, so a native method
-//! deep inside a command (a Java proxy calling Python) finds the connection its thread serves.
-//! Borrows of that state are short: never held while Java code runs.
+//! A connection speaks Py4J's text protocol (v1) or ferry's binary protocol (v2): a client that
+//! opens with the v2 hello line gets v2, anyone else v1. A session's socket state lives in a
+//! `RefCell` shared with a thread-local, so a native method deep inside a command (a Java proxy
+//! calling Python) finds the connection its thread serves. Borrows of that state are short:
+//! never held while Java code runs.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
@@ -14,8 +16,9 @@ use std::time::Duration;
 
 use ferry_engine::Outcome;
 use ferry_engine::jni_raw::Env;
-use ferry_protocol::text::{Decoder, Incoming, Side, encode_callback, encode_reply};
-use ferry_protocol::{CallbackCommand, Command, Reply};
+use ferry_protocol::binary::{self, FrameDecoder, FrameKind, HELLO_LINE, Hello};
+use ferry_protocol::text::{self, Decoder, Incoming, Side};
+use ferry_protocol::{CallbackCommand, Command, ProtocolError, Reply, Value};
 
 use crate::server::Server;
 use crate::transport::Conn;
@@ -23,10 +26,22 @@ use crate::transport::Conn;
 /// Largest message accepted before a connection has authenticated.
 const PRE_AUTH_LIMIT: usize = 64 * 1024;
 
+/// The wire format of a connection, with its decoder.
+enum Wire {
+    /// Not decided yet: the first bytes tell (the v2 hello line, or a v1 command).
+    Sniffing(Vec<u8>),
+    /// Py4J's text protocol.
+    Text(Decoder),
+    /// ferry's binary protocol.
+    Binary(FrameDecoder),
+}
+
 struct Io {
     conn: Conn,
-    decoder: Decoder,
+    wire: Wire,
     out: Vec<u8>,
+    /// Ids of the requests this side sends (v2 callbacks).
+    next_id: u32,
 }
 
 impl Io {
@@ -37,11 +52,36 @@ impl Io {
         }
         Ok(())
     }
+
+    fn reply(&mut self, r: &Reply, id: u32) {
+        match &self.wire {
+            Wire::Binary(_) => binary::encode_reply(r, id, &mut self.out),
+            Wire::Text(_) | Wire::Sniffing(_) => text::encode_reply(r, Side::Java, &mut self.out),
+        }
+    }
+
+    fn set_limit(&mut self, limit: usize) {
+        match &mut self.wire {
+            Wire::Text(d) => d.set_max_message(limit),
+            Wire::Binary(d) => d.set_max_frame(limit),
+            Wire::Sniffing(_) => {}
+        }
+    }
+}
+
+/// A message from the peer.
+enum Msg {
+    /// A command; `id` is its request id (v2) or 0 (v1).
+    Command { cmd: Command, id: u32 },
+    /// A notice (v2): a command that gets no reply.
+    Notice(Command),
+    /// A reply to a request of ours.
+    Reply { reply: Reply, id: u32 },
 }
 
 /// What reading the socket gave.
 enum Read {
-    Message(Incoming),
+    Message(Msg),
     Closed,
     TimedOut,
 }
@@ -91,20 +131,27 @@ impl Session {
     }
 
     fn make(server: Server, conn: Conn, authenticated: bool, outgoing: bool) -> Rc<Session> {
-        let mut decoder = Decoder::new(Side::Java);
-        if !authenticated {
-            decoder.set_max_message(PRE_AUTH_LIMIT);
-        }
-        Rc::new(Session {
+        let wire = if outgoing {
+            // Java-initiated connections speak v1 (the Python server may be Py4J's own).
+            Wire::Text(Decoder::new(Side::Java))
+        } else {
+            Wire::Sniffing(Vec::new())
+        };
+        let session = Rc::new(Session {
             server,
             io: RefCell::new(Io {
                 conn,
-                decoder,
+                wire,
                 out: Vec::with_capacity(4096),
+                next_id: 1,
             }),
             authenticated: Cell::new(authenticated),
             outgoing,
-        })
+        });
+        if !authenticated {
+            session.io.borrow_mut().set_limit(PRE_AUTH_LIMIT);
+        }
+        session
     }
 
     /// Serves the connection until it closes.
@@ -137,26 +184,76 @@ impl Session {
         }
     }
 
+    /// Decides the wire format from the first bytes: the v2 hello line, or anything else (v1).
+    /// Returns false while more bytes are needed.
+    fn sniff(&self, io: &mut Io) -> bool {
+        let Wire::Sniffing(seen) = &io.wire else {
+            return true;
+        };
+        let decided = seen.len() >= HELLO_LINE.len()
+            || seen.contains(&b'\n')
+            || !HELLO_LINE.starts_with(seen);
+        if !decided {
+            return false;
+        }
+        let seen = std::mem::take(match &mut io.wire {
+            Wire::Sniffing(s) => s,
+            _ => unreachable!("checked above"),
+        });
+        if seen.starts_with(HELLO_LINE) {
+            let mut d = FrameDecoder::new();
+            if !self.authenticated.get() {
+                d.set_max_frame(PRE_AUTH_LIMIT);
+            }
+            d.feed(&seen[HELLO_LINE.len()..]);
+            io.wire = Wire::Binary(d);
+            Hello {
+                version: binary::VERSION,
+                features: binary::features::BULK | binary::features::PINNED,
+                server: format!("ferry {}", env!("CARGO_PKG_VERSION")),
+            }
+            .encode(&mut io.out);
+        } else {
+            let mut d = Decoder::new(Side::Java);
+            if !self.authenticated.get() {
+                d.set_max_message(PRE_AUTH_LIMIT);
+            }
+            d.feed(&seen);
+            io.wire = Wire::Text(d);
+        }
+        true
+    }
+
     /// The next message; replies waiting in the buffer are written before blocking.
     fn read(&self) -> io::Result<Read> {
         let mut io = self.io.borrow_mut();
         loop {
-            match io.decoder.next() {
-                Ok(Some(m)) => return Ok(Read::Message(m)),
-                Ok(None) => {}
-                Err(e) => {
-                    encode_reply(
-                        &Reply::Fatal(format!("ferry.Py4JException: {e}")),
-                        Side::Java,
-                        &mut io.out,
-                    );
-                    io.flush()?;
-                    return Ok(Read::Closed);
+            if self.sniff(&mut io) {
+                match next_message(&mut io.wire) {
+                    Ok(Some(m)) => return Ok(Read::Message(m)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        io.reply(&Reply::Fatal(format!("ferry.Py4JException: {e}")), 0);
+                        io.flush()?;
+                        return Ok(Read::Closed);
+                    }
                 }
             }
             io.flush()?;
-            let Io { conn, decoder, .. } = &mut *io;
-            match decoder.fill(64 * 1024, |buf| io::Read::read(conn, buf)) {
+            let Io { conn, wire, .. } = &mut *io;
+            let got = match wire {
+                Wire::Sniffing(seen) => {
+                    let mut b = [0u8; 16];
+                    let r = io::Read::read(conn, &mut b);
+                    if let Ok(n) = r {
+                        seen.extend_from_slice(&b[..n]);
+                    }
+                    r
+                }
+                Wire::Text(d) => d.fill(64 * 1024, |buf| io::Read::read(conn, buf)),
+                Wire::Binary(d) => d.fill(64 * 1024, |buf| io::Read::read(conn, buf)),
+            };
+            match got {
                 Ok(0) => return Ok(Read::Closed),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -173,17 +270,21 @@ impl Session {
         }
     }
 
-    fn reply(&self, r: &Reply) {
-        encode_reply(r, Side::Java, &mut self.io.borrow_mut().out);
+    fn reply(&self, r: &Reply, id: u32) {
+        self.io.borrow_mut().reply(r, id);
     }
 
-    fn handle(&self, env: &Env, msg: Incoming) -> io::Result<Next> {
-        let cmd = match msg {
-            Incoming::Command(c) => c,
-            Incoming::Reply(_) | Incoming::Callback(_) => {
-                self.reply(&Reply::Fatal(
-                    "ferry.Py4JException: a reply arrived where a command was expected".into(),
-                ));
+    fn handle(&self, env: &Env, msg: Msg) -> io::Result<Next> {
+        let (cmd, id, notice) = match msg {
+            Msg::Command { cmd, id } => (cmd, id, false),
+            Msg::Notice(cmd) => (cmd, 0, true),
+            Msg::Reply { .. } => {
+                self.reply(
+                    &Reply::Fatal(
+                        "ferry.Py4JException: a reply arrived where a command was expected".into(),
+                    ),
+                    0,
+                );
                 return Ok(Next::Close);
             }
         };
@@ -191,36 +292,41 @@ impl Session {
             return Ok(match &self.server.config().auth_token {
                 Some(expected) if same_token(token, expected) => {
                     self.authenticated.set(true);
-                    self.io.borrow_mut().decoder.set_max_message(usize::MAX);
-                    self.reply(&Reply::VOID);
+                    let mut io = self.io.borrow_mut();
+                    io.set_limit(1 << 30);
+                    io.reply(&Reply::VOID, id);
                     Next::Continue
                 }
                 Some(_) => {
-                    self.reply(&Reply::error_message(
-                        "Authentication error: bad auth token received.",
-                    ));
                     let mut io = self.io.borrow_mut();
+                    io.reply(
+                        &Reply::error_message("Authentication error: bad auth token received."),
+                        id,
+                    );
                     io.flush()?;
                     io.conn.reset();
                     Next::Close
                 }
                 None => {
-                    self.reply(&Reply::Fatal(
-                        "ferry.Py4JException: Unknown command received: A".into(),
-                    ));
+                    self.reply(
+                        &Reply::Fatal("ferry.Py4JException: Unknown command received: A".into()),
+                        id,
+                    );
                     Next::Close
                 }
             });
         }
         if !self.authenticated.get() {
-            self.reply(&Reply::error_message(
-                "Authentication error: unexpected command.",
-            ));
             let mut io = self.io.borrow_mut();
+            io.reply(
+                &Reply::error_message("Authentication error: unexpected command."),
+                id,
+            );
             io.flush()?;
             io.conn.reset();
             return Ok(Next::Close);
         }
+        let binary = matches!(self.io.borrow().wire, Wire::Binary(_));
         let engine = self.server.engine();
         let outcome =
             catch_unwind(AssertUnwindSafe(|| engine.execute(env, cmd))).unwrap_or_else(|_| {
@@ -228,14 +334,37 @@ impl Session {
                     "ferry.Py4JException: internal error in the gateway (a bug: please report it)",
                 ))
             });
+        if notice {
+            // Notices get no reply, whatever happened.
+            if let Outcome::Cancel { remote_port, .. } = outcome {
+                let peer = self.io.borrow().conn.peer().map(|p| p.ip());
+                self.server.cancel(env, peer, &remote_port);
+            }
+            return Ok(Next::Continue);
+        }
         match outcome {
-            Outcome::Reply(r) => self.reply(&r),
+            Outcome::Reply(r) => self.reply(&r, id),
             Outcome::Fatal(m) => {
-                self.reply(&Reply::Fatal(m));
+                self.reply(&Reply::Fatal(m), id);
                 return Ok(Next::Close);
             }
+            Outcome::Stream(channel) if binary => {
+                // v2 has no raw tail after a reply: the channel's bytes come as one bytes value.
+                let mut bytes = Vec::new();
+                let r = engine.pump_channel(env, &channel, &mut |chunk| {
+                    bytes.extend_from_slice(chunk);
+                    Ok(())
+                });
+                match r {
+                    Ok(()) => self.reply(&Reply::Success(Value::Bytes(bytes)), id),
+                    Err(e) => self.reply(
+                        &Reply::error_message(format!("ferry.Py4JException: {e}")),
+                        id,
+                    ),
+                }
+            }
             Outcome::Stream(channel) => {
-                self.reply(&Reply::VOID);
+                self.reply(&Reply::VOID, id);
                 let mut io = self.io.borrow_mut();
                 io.flush()?;
                 let conn = &mut io.conn;
@@ -255,17 +384,31 @@ impl Session {
         Ok(Next::Continue)
     }
 
-    /// Sends a command to Python on this connection and waits for its reply, running the commands
+    /// Sends a call to Python on this connection and waits for its reply, running the commands
     /// Python sends meanwhile (its nested calls) in this thread.
-    fn call_python(&self, env: &Env, payload: &[u8]) -> io::Result<Reply> {
-        {
+    fn call_python(&self, env: &Env, call: &CallbackCommand) -> io::Result<Reply> {
+        let my_id = {
             let mut io = self.io.borrow_mut();
+            let id = io.next_id;
+            io.next_id = io.next_id.wrapping_add(1).max(1);
+            match &io.wire {
+                Wire::Binary(_) => binary::encode_callback(call, id, &mut io.out),
+                _ => text::encode_callback(call, &mut io.out),
+            }
             io.flush()?;
-            io.conn.write_all(payload)?;
-        }
+            id
+        };
         loop {
             match self.read()? {
-                Read::Message(Incoming::Reply(r)) => return Ok(r),
+                Read::Message(Msg::Reply { reply, id }) => {
+                    if id == my_id || id == 0 {
+                        return Ok(reply);
+                    }
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("a reply for request {id} arrived while waiting for {my_id}"),
+                    ));
+                }
                 Read::Message(msg) => {
                     if let Next::Close = self.handle(env, msg)? {
                         self.io.borrow_mut().flush()?;
@@ -287,6 +430,45 @@ impl Session {
     }
 }
 
+/// Decodes the next message of either wire format.
+fn next_message(wire: &mut Wire) -> Result<Option<Msg>, ProtocolError> {
+    match wire {
+        Wire::Sniffing(_) => Ok(None),
+        Wire::Text(d) => Ok(d.next()?.map(|m| match m {
+            Incoming::Command(cmd) => Msg::Command { cmd, id: 0 },
+            Incoming::Reply(reply) => Msg::Reply { reply, id: 0 },
+            // Side::Java never yields callbacks.
+            Incoming::Callback(_) => Msg::Reply {
+                reply: Reply::Fatal("unexpected callback command".into()),
+                id: 0,
+            },
+        })),
+        Wire::Binary(d) => {
+            let Some(frame) = d.next()? else {
+                return Ok(None);
+            };
+            let h = frame.header;
+            Ok(Some(match h.kind {
+                FrameKind::Reply => Msg::Reply {
+                    reply: binary::decode_reply(&h, &frame.body)?,
+                    id: h.id,
+                },
+                FrameKind::Notice => Msg::Notice(binary::decode_command(&h, &frame.body)?),
+                FrameKind::Request => Msg::Command {
+                    cmd: binary::decode_command(&h, &frame.body)?,
+                    id: h.id,
+                },
+                FrameKind::Hello => {
+                    return Err(ProtocolError::Malformed {
+                        command: '?',
+                        detail: "a client sent a HELLO frame".into(),
+                    });
+                }
+            }))
+        }
+    }
+}
+
 /// Opens this thread's own connection to the Python side's server (pinned mode, a Java thread
 /// calling Python first), authenticating if a token is set.
 fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
@@ -296,7 +478,7 @@ fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
     let session = Session::make(server.clone(), Conn::Tcp(stream), true, true);
     if let Some(token) = &target.token {
         let mut buf = Vec::new();
-        encode_callback(
+        text::encode_callback(
             &CallbackCommand::Auth {
                 token: token.clone(),
             },
@@ -304,7 +486,10 @@ fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
         );
         session.io.borrow_mut().conn.write_all(&buf)?;
         match session.read()? {
-            Read::Message(Incoming::Reply(Reply::Success(_))) => {}
+            Read::Message(Msg::Reply {
+                reply: Reply::Success(_),
+                ..
+            }) => {}
             _ => {
                 return Err(io::Error::new(
                     io::ErrorKind::PermissionDenied,
@@ -319,14 +504,20 @@ fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
 /// Sends a call to Python the way the server's mode wants: in pinned mode on the connection this
 /// thread serves (or on this thread's own connection to the Python server), else through the pool
 /// of callback connections.
-pub(crate) fn send_to_python(server: &Server, env: &Env, payload: &[u8]) -> io::Result<Reply> {
+pub(crate) fn send_to_python(
+    server: &Server,
+    env: &Env,
+    call: &CallbackCommand,
+) -> io::Result<Reply> {
     if !server.config().pinned {
-        return server.callbacks().send(payload);
+        let mut payload = Vec::with_capacity(64);
+        text::encode_callback(call, &mut payload);
+        return server.callbacks().send(&payload);
     }
     let current = PINNED.with(|p| p.borrow().clone());
     let session = match current {
         Some(s) if s.server.same(server) => s,
-        Some(_) => return connect_to_python(server)?.call_python(env, payload),
+        Some(_) => return connect_to_python(server)?.call_python(env, call),
         None => {
             let s = connect_to_python(server)?;
             // Kept for the thread's life: a Java thread keeps talking to the same Python thread.
@@ -334,7 +525,7 @@ pub(crate) fn send_to_python(server: &Server, env: &Env, payload: &[u8]) -> io::
             s
         }
     };
-    let result = session.call_python(env, payload);
+    let result = session.call_python(env, call);
     if result.is_err() {
         // A broken connection is not reused: the next call from this thread opens a new one.
         PINNED.with(|p| {

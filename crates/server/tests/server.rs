@@ -162,3 +162,178 @@ fn pipelined_commands_get_their_replies_in_order() {
     }
     server.shutdown();
 }
+
+mod v2 {
+    use super::*;
+    use ferry_protocol::binary::{
+        self, FrameDecoder, FrameKind, HELLO_LINE, Hello, decode_reply, encode_command,
+    };
+    use ferry_protocol::{CallTarget, Command, Prims, RefKind, Reply, Value};
+
+    struct Client {
+        s: TcpStream,
+        d: FrameDecoder,
+    }
+
+    impl Client {
+        fn connect(port: u16) -> (Client, Hello) {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            s.write_all(HELLO_LINE).unwrap();
+            let mut c = Client {
+                s,
+                d: FrameDecoder::new(),
+            };
+            let f = c.frame().expect("a HELLO frame");
+            assert_eq!(f.header.kind, FrameKind::Hello);
+            let hello = Hello::decode(&f.body).unwrap();
+            (c, hello)
+        }
+
+        fn frame(&mut self) -> Option<binary::Frame> {
+            loop {
+                if let Some(f) = self.d.next().unwrap() {
+                    return Some(f);
+                }
+                let s = &mut self.s;
+                let n = self.d.fill(65536, |b| s.read(b)).unwrap_or(0);
+                if n == 0 {
+                    return None;
+                }
+            }
+        }
+
+        fn send(&mut self, cmd: &Command, id: u32) {
+            let mut out = Vec::new();
+            encode_command(cmd, id, &mut out);
+            self.s.write_all(&out).unwrap();
+        }
+
+        fn reply(&mut self) -> (u32, Reply) {
+            let f = self.frame().expect("a reply");
+            (f.header.id, decode_reply(&f.header, &f.body).unwrap())
+        }
+    }
+
+    fn abs(i: i32) -> Command {
+        Command::Call {
+            target: CallTarget::Static("java.lang.Math".into()),
+            method: "abs".into(),
+            args: vec![Value::Int(i)],
+        }
+    }
+
+    #[test]
+    fn hello_then_frames_on_the_same_port_as_v1() {
+        let server = start(ServerConfig {
+            port: 0,
+            ..ServerConfig::default()
+        });
+        let (mut c, hello) = Client::connect(server.port());
+        assert_eq!(hello.version, 2);
+        c.send(&abs(-5), 41);
+        assert_eq!(c.reply(), (41, Reply::Success(Value::Int(5))));
+        // Pipelined: 100 requests in one write, replies in order with their ids.
+        let mut out = Vec::new();
+        for i in 0..100u32 {
+            encode_command(&abs(-(i as i32)), 1000 + i, &mut out);
+        }
+        c.s.write_all(&out).unwrap();
+        for i in 0..100u32 {
+            assert_eq!(c.reply(), (1000 + i, Reply::Success(Value::Int(i as i32))));
+        }
+        // v1 on the same port still works.
+        let (mut s, mut r) = tcp(server.port());
+        s.write_all(b"c\nz:java.lang.Math\nabs\ni-9\ne\n").unwrap();
+        assert_eq!(line(&mut r), "!yi9\n");
+        server.shutdown();
+    }
+
+    #[test]
+    fn bulk_values_and_releases() {
+        let server = start(ServerConfig {
+            port: 0,
+            ..ServerConfig::default()
+        });
+        let (mut c, _) = Client::connect(server.port());
+        let before = server.engine().registry().len();
+        c.send(
+            &Command::ToJava {
+                value: Value::TypedList(Prims::from_i32(&(0..100_000).collect::<Vec<_>>())),
+            },
+            1,
+        );
+        let (_, r) = c.reply();
+        let Reply::Success(Value::Ref(RefKind::List, id)) = r else {
+            panic!("{r:?}")
+        };
+        c.send(
+            &Command::Call {
+                target: CallTarget::Object(id.clone()),
+                method: "size".into(),
+                args: vec![],
+            },
+            2,
+        );
+        assert_eq!(c.reply(), (2, Reply::Success(Value::Int(100_000))));
+        // A release is a notice: no reply; the next request's reply comes next.
+        c.send(&Command::Release { ids: vec![id] }, 0);
+        c.send(&abs(-1), 3);
+        assert_eq!(c.reply(), (3, Reply::Success(Value::Int(1))));
+        assert_eq!(server.engine().registry().len(), before);
+        server.shutdown();
+    }
+
+    #[test]
+    fn auth_in_v2() {
+        let server = start(ServerConfig {
+            port: 0,
+            auth_token: Some("s3cret".into()),
+            ..ServerConfig::default()
+        });
+        let (mut c, _) = Client::connect(server.port());
+        c.send(&abs(-1), 1);
+        let (_, r) = c.reply();
+        assert!(matches!(r, Reply::Error(_)), "{r:?}");
+        assert!(c.frame().is_none(), "closed after the refusal");
+        let (mut c, _) = Client::connect(server.port());
+        c.send(
+            &Command::Auth {
+                token: "s3cret".into(),
+            },
+            1,
+        );
+        assert_eq!(c.reply(), (1, Reply::VOID));
+        c.send(&abs(-2), 2);
+        assert_eq!(c.reply(), (2, Reply::Success(Value::Int(2))));
+        server.shutdown();
+    }
+
+    #[test]
+    fn a_lying_frame_is_fatal_for_its_connection_only() {
+        let server = start(ServerConfig {
+            port: 0,
+            ..ServerConfig::default()
+        });
+        let (mut bystander, _) = Client::connect(server.port());
+        let (mut c, _) = Client::connect(server.port());
+        // A call frame whose argument count claims more values than the frame holds.
+        let mut out = Vec::new();
+        encode_command(&abs(-1), 7, &mut out);
+        let len = out.len();
+        out[len - 7] = 0x30; // the u16 argument count, now 0x30 values
+        c.s.write_all(&out).unwrap();
+        let (_, r) = c.reply();
+        assert!(matches!(r, Reply::Fatal(_)), "{r:?}");
+        assert!(c.frame().is_none());
+        // An unknown frame kind.
+        let (mut c, _) = Client::connect(server.port());
+        c.s.write_all(&[8, 0, 0, 0, 99, 0, 1, 0, 1, 0, 0, 0])
+            .unwrap();
+        let (_, r) = c.reply();
+        assert!(matches!(r, Reply::Fatal(_)), "{r:?}");
+        bystander.send(&abs(-3), 1);
+        assert_eq!(bystander.reply(), (1, Reply::Success(Value::Int(3))));
+        server.shutdown();
+    }
+}
