@@ -133,7 +133,7 @@ pub struct ClassInfo {
     fields: RwLock<HashMap<String, Option<Arc<FieldInfo>>>>,
     public_methods: OnceLock<Vec<Arc<MethodInfo>>>,
     /// The overload resolution cache: (name, argument classes) to the method picked.
-    pub(crate) dispatch: RwLock<HashMap<crate::resolve::CallKey, Arc<crate::resolve::Resolved>>>,
+    pub(crate) dispatch: crate::resolve::DispatchCache,
 }
 
 impl std::fmt::Debug for ClassInfo {
@@ -458,7 +458,7 @@ impl Cx<'_> {
             constructors: OnceLock::new(),
             fields: RwLock::new(HashMap::new()),
             public_methods: OnceLock::new(),
-            dispatch: RwLock::new(HashMap::new()),
+            dispatch: crate::resolve::DispatchCache::default(),
         })
     }
 

@@ -399,7 +399,11 @@ impl Engine {
         Ok(entry.class.get_or_init(|| c).clone())
     }
 
-    fn arg_classes(&self, cx: &Cx, args: &[Value]) -> Result<Vec<ArgClass>, Failure> {
+    fn arg_classes(
+        &self,
+        cx: &Cx,
+        args: &[Value],
+    ) -> Result<smallvec::SmallVec<[ArgClass; 4]>, Failure> {
         args.iter()
             .map(|v| {
                 Ok(match v {
@@ -428,7 +432,11 @@ impl Engine {
             .collect()
     }
 
-    fn list_elems(&self, cx: &Cx, args: &[Value]) -> Result<Vec<crate::resolve::ListElems>, Failure> {
+    fn list_elems(
+        &self,
+        cx: &Cx,
+        args: &[Value],
+    ) -> Result<smallvec::SmallVec<[crate::resolve::ListElems; 4]>, Failure> {
         args.iter()
             .map(|a| crate::bulk::list_elems(cx, a).map_err(Failure::internal))
             .collect()
@@ -440,9 +448,9 @@ impl Engine {
         cx: &Cx,
         resolved: &Resolved,
         args: &[Value],
-    ) -> Result<Vec<jni::sys::jvalue>, Failure> {
+    ) -> Result<smallvec::SmallVec<[jni::sys::jvalue; 4]>, Failure> {
         let m = &resolved.method;
-        let mut out = Vec::with_capacity(m.params.len());
+        let mut out = smallvec::SmallVec::with_capacity(m.params.len());
         let fixed = resolved.convs.len();
         for ((v, p), conv) in args.iter().zip(&m.params).zip(&resolved.convs) {
             out.push(

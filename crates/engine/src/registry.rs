@@ -4,7 +4,6 @@
 //! (default JVM view) and `GATEWAY_SERVER`. Every returned object gets a new id, even when the same
 //! object was returned before (Py4J keeps no identity map, and clients release ids one by one).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -26,14 +25,14 @@ const SHARDS: usize = 16;
 
 /// Id to object, sharded to keep threads of different connections apart.
 pub struct Registry {
-    shards: [RwLock<HashMap<Box<str>, Arc<Entry>>>; SHARDS],
+    shards: [RwLock<rustc_hash::FxHashMap<Box<str>, Arc<Entry>>>; SHARDS],
     next: AtomicU64,
 }
 
 impl Default for Registry {
     fn default() -> Self {
         Registry {
-            shards: std::array::from_fn(|_| RwLock::new(HashMap::new())),
+            shards: std::array::from_fn(|_| RwLock::new(rustc_hash::FxHashMap::default())),
             next: AtomicU64::new(0),
         }
     }

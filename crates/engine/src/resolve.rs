@@ -24,34 +24,51 @@ pub type ArgClass = Option<Arc<ClassInfo>>;
 /// its elements share (`Some(None)` when the list is empty, so any element type fits).
 pub type ListElems = Option<ArgClass>;
 
-/// Cache key: method name and the identity of each argument's class (and, for lists sent by
-/// value, of their elements' class).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CallKey {
-    name: Box<str>,
-    args: Box<[(usize, usize)]>,
-}
+/// The identity of each argument's class (and, for lists sent by value, of their elements'
+/// class): with the method name, what the overload cache is keyed by.
+type ArgKey = smallvec::SmallVec<[(usize, usize); 4]>;
 
 fn ptr(c: &ArgClass) -> usize {
     c.as_ref().map_or(0, |c| Arc::as_ptr(c) as usize)
 }
 
-impl CallKey {
-    /// The key of a call.
-    pub fn new(name: &str, args: &[ArgClass], listy: &[ListElems]) -> CallKey {
-        CallKey {
-            name: name.into(),
-            args: args
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let elems = match listy.get(i) {
-                        Some(Some(e)) => ptr(e) | 1,
-                        _ => 0,
-                    };
-                    (ptr(a), elems)
-                })
-                .collect(),
+fn arg_key(args: &[ArgClass], listy: &[ListElems]) -> ArgKey {
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let elems = match listy.get(i) {
+                Some(Some(e)) => ptr(e) | 1,
+                _ => 0,
+            };
+            (ptr(a), elems)
+        })
+        .collect()
+}
+
+/// The overload resolution cache of one class: method name to the argument keys seen and the
+/// method each picked. Lookups allocate nothing (a hot path: every call goes through it).
+#[derive(Default)]
+pub struct DispatchCache {
+    by_name: parking_lot::RwLock<rustc_hash::FxHashMap<Box<str>, Vec<Picked>>>,
+}
+
+/// An argument key and the method it picked.
+type Picked = (ArgKey, Arc<Resolved>);
+
+impl DispatchCache {
+    fn get(&self, name: &str, key: &[(usize, usize)]) -> Option<Arc<Resolved>> {
+        let map = self.by_name.read();
+        map.get(name)?
+            .iter()
+            .find(|(k, _)| k.as_slice() == key)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn insert(&self, name: &str, key: ArgKey, resolved: Arc<Resolved>) {
+        let mut map = self.by_name.write();
+        let entries = map.entry(name.into()).or_default();
+        if !entries.iter().any(|(k, _)| *k == key) {
+            entries.push((key, resolved));
         }
     }
 }
@@ -362,9 +379,9 @@ pub fn resolve_method(
     args: &[ArgClass],
     listy: &[ListElems],
 ) -> JResult<Option<Arc<Resolved>>> {
-    let key = CallKey::new(name, args, listy);
-    if let Some(r) = class.dispatch.read().get(&key) {
-        return Ok(Some(r.clone()));
+    let key = arg_key(args, listy);
+    if let Some(r) = class.dispatch.get(name, &key) {
+        return Ok(Some(r));
     }
     let phase_one = py4j_candidates(cx, class, name, Some(args.len()))?;
     let mut found = pick(cx, &phase_one, args, listy, Phase::One);
@@ -375,7 +392,7 @@ pub fn resolve_method(
     }
     Ok(found.map(|r| {
         let r = Arc::new(r);
-        class.dispatch.write().insert(key, r.clone());
+        class.dispatch.insert(name, key, r.clone());
         r
     }))
 }
@@ -387,9 +404,9 @@ pub fn resolve_constructor(
     args: &[ArgClass],
     listy: &[ListElems],
 ) -> JResult<Option<Arc<Resolved>>> {
-    let key = CallKey::new("<init>", args, listy);
-    if let Some(r) = class.dispatch.read().get(&key) {
-        return Ok(Some(r.clone()));
+    let key = arg_key(args, listy);
+    if let Some(r) = class.dispatch.get("<init>", &key) {
+        return Ok(Some(r));
     }
     let all = class.constructors(cx)?;
     let accessible: Vec<_> = all
@@ -404,7 +421,7 @@ pub fn resolve_constructor(
     }
     Ok(found.map(|r| {
         let r = Arc::new(r);
-        class.dispatch.write().insert(key, r.clone());
+        class.dispatch.insert("<init>", key, r.clone());
         r
     }))
 }
