@@ -502,11 +502,23 @@ impl Engine {
             }
             CallTarget::Static(fqn) => (None, self.class_named(cx, fqn)?),
         };
+        self.invoke_on(cx, obj, &class, method, args)
+    }
+
+    /// Calls `method` on `obj` (or a static method of `class` when `obj` is None).
+    fn invoke_on(
+        &self,
+        cx: &Cx,
+        obj: Option<Local>,
+        class: &Arc<ClassInfo>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<JValue, Failure> {
         let (args, _temp) = self.prepare(cx.env, args)?;
         let args = &*args;
         let classes = self.arg_classes(cx, args)?;
         let listy = self.list_elems(cx, args)?;
-        let resolved = resolve_method(cx, &class, method, &classes, &listy)
+        let resolved = resolve_method(cx, class, method, &classes, &listy)
             .map_err(Failure::internal)?
             .ok_or_else(|| Self::no_method(method, &classes))?;
         let jargs = self.make_args(cx, &resolved, args)?;
@@ -527,6 +539,30 @@ impl Engine {
             unsafe { cx.env.call_method(obj, m.id, ret, &jargs) }
         };
         result.map_err(Failure::thrown)
+    }
+
+    /// The object held under `id`, for callers that call it often (the embedded mode keeps one
+    /// per Python proxy and skips the id lookup).
+    pub fn held(&self, id: &str) -> Option<Arc<Entry>> {
+        self.registry.get(id)
+    }
+
+    /// Calls `method` on a held object, as a `c` command would, without the command: no id
+    /// lookup and no local frame of its own (the caller runs it inside one, see
+    /// [`Env::with_frame`]).
+    pub fn call_held(&self, env: &Env, entry: &Entry, method: &str, args: &[Value]) -> Reply {
+        let cx = self.cx(env);
+        let result = self
+            .entry_class(&cx, entry)
+            .and_then(|class| {
+                self.invoke_on(&cx, Some(entry.object.local()), &class, method, args)
+            })
+            .and_then(|v| from_java(&cx, &self.registry, v).map_err(Failure::internal));
+        match result {
+            Ok(v) => Reply::Success(v),
+            Err(Failure::Fatal(m)) => Reply::Fatal(m),
+            Err(f) => self.failure_reply(env, f),
+        }
     }
 
     fn call(

@@ -22,4 +22,4 @@ mod views;
 
 pub use callback::CallbackFailure;
 pub use engine::{Engine, Outcome, Runtime, runtime};
-pub use registry::Registry;
+pub use registry::{Entry, Registry};

@@ -249,3 +249,28 @@ fn bindings_snapshot_counts_live_references() {
     let _ = Reply::VOID;
     let _ = Value::Null;
 }
+
+#[test]
+fn held_objects_are_called_without_their_id() {
+    let env = env();
+    let e = engine(&env);
+    let r = run(&e, &env, "i\njava.lang.StringBuilder\nsabc\ne\n");
+    let id = r.trim_end()[3..].to_owned();
+    let entry = e.held(&id).expect("held");
+    let reply = env
+        .with_frame(8, |env| e.call_held(env, &entry, "length", &[]))
+        .unwrap();
+    assert_eq!(reply, Reply::Success(Value::Int(3)));
+    let reply = env
+        .with_frame(8, |env| e.call_held(env, &entry, "nosuch", &[]))
+        .unwrap();
+    assert!(reply.is_error());
+    if std::env::var_os("FERRY_MEASURE").is_some() {
+        let n = 1_000_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = env.with_frame(8, |env| e.call_held(env, &entry, "length", &[]));
+        }
+        eprintln!("call_held: {:?} per call", t.elapsed() / n);
+    }
+}
