@@ -280,3 +280,38 @@ fn a_release_batch_is_one_notice() {
         target: "p1".into(),
     };
 }
+
+/// Writes seed inputs for the `decode_binary` fuzz target (run by hand:
+/// `FERRY_WRITE_SEEDS=1 cargo test -p ferry-protocol --test binary write_seeds`).
+#[test]
+fn write_seeds() {
+    let Some(_) = std::env::var_os("FERRY_WRITE_SEEDS") else {
+        return;
+    };
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/decode_binary");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut runner = TestRunner::deterministic();
+    for i in 0..200 {
+        let mut bytes = Vec::new();
+        if i % 4 == 0 {
+            bytes.extend_from_slice(HELLO_LINE);
+        }
+        let cmd = v2_command().new_tree(&mut runner).unwrap().current();
+        encode_command(&cmd, i, &mut bytes);
+        if i % 2 == 0 {
+            let r = prop_oneof![reply(), bulk_value().prop_map(Reply::Success)]
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            encode_reply(&r, i, &mut bytes);
+        }
+        if i % 3 == 0 {
+            let cb = callback_command().new_tree(&mut runner).unwrap().current();
+            encode_callback(&cb, i, &mut bytes);
+        }
+        let bytes = if bytes.starts_with(HELLO_LINE) { bytes[HELLO_LINE.len()..].to_vec() } else { bytes };
+        std::fs::write(dir.join(format!("seed-{i:03}")), bytes).unwrap();
+    }
+}

@@ -32,3 +32,17 @@ fn former_crashes() {
         common::roundtrip::check_bytes(input);
     }
 }
+
+#[test]
+fn every_binary_corpus_input_passes_the_fuzz_checks() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/decode_binary");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("corpus entry").path();
+        let data = std::fs::read(&path).expect("corpus file");
+        let outcome = std::panic::catch_unwind(|| common::binary_roundtrip::check_bytes(&data));
+        assert!(outcome.is_ok(), "{} fails the fuzz checks", path.display());
+        n += 1;
+    }
+    assert!(n >= 20, "only {n} corpus inputs in {}", dir.display());
+}

@@ -54,3 +54,4 @@ pub fn decode_one(side: Side, data: &[u8]) -> Incoming {
 pub fn show(data: &[u8]) -> String {
     String::from_utf8_lossy(data).into_owned()
 }
+pub mod binary_roundtrip;
