@@ -256,6 +256,7 @@ fn hello_round_trip() {
         version: 2,
         features: features::BULK | features::PINNED,
         server: "ferry 0.1".into(),
+        cancel_key: 0xdead_beef_1234,
     };
     let mut bytes = Vec::new();
     h.encode(&mut bytes);
@@ -290,7 +291,8 @@ fn write_seeds() {
     };
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/decode_binary");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/decode_binary");
     std::fs::create_dir_all(&dir).unwrap();
     let mut runner = TestRunner::deterministic();
     for i in 0..200 {
@@ -311,7 +313,11 @@ fn write_seeds() {
             let cb = callback_command().new_tree(&mut runner).unwrap().current();
             encode_callback(&cb, i, &mut bytes);
         }
-        let bytes = if bytes.starts_with(HELLO_LINE) { bytes[HELLO_LINE.len()..].to_vec() } else { bytes };
+        let bytes = if bytes.starts_with(HELLO_LINE) {
+            bytes[HELLO_LINE.len()..].to_vec()
+        } else {
+            bytes
+        };
         std::fs::write(dir.join(format!("seed-{i:03}")), bytes).unwrap();
     }
 }

@@ -57,6 +57,9 @@ impl Default for ServerConfig {
 /// A live connection, as the server tracks it for cancel and shutdown.
 struct ConnHandle {
     conn: Conn,
+    /// The secret a v2 client cancels this connection with (it learns it in the HELLO frame):
+    /// Unix-socket connections have no port to name them by.
+    cancel_key: u64,
     peer_ip: Option<IpAddr>,
     peer_port: Option<u16>,
     java_thread: Option<Global>,
@@ -240,12 +243,19 @@ impl Server {
             })
             .ok()
             .flatten();
+        let mut key = [0u8; 8];
+        let cancel_key = match getrandom::fill(&mut key) {
+            Ok(()) => u64::from_le_bytes(key) | 1,
+            // No randomness: this connection cannot be cancelled by key (0 matches nothing).
+            Err(_) => 0,
+        };
         if let Ok(clone) = conn.try_clone() {
             let peer = conn.peer();
             self.inner.conns.lock().insert(
                 id,
                 ConnHandle {
                     conn: clone,
+                    cancel_key,
                     peer_ip: peer.map(|p| p.ip()),
                     peer_port: peer.map(|p| p.port()),
                     java_thread,
@@ -255,7 +265,7 @@ impl Server {
         // A shutdown between accept and registration would miss this connection.
         if !self.is_stopped() {
             let authenticated = self.inner.config.auth_token.is_none();
-            let session = Session::new(self.clone(), conn, authenticated);
+            let session = Session::new(self.clone(), conn, authenticated, cancel_key);
             let _ = session.serve(&env);
         }
         self.inner.conns.lock().remove(&id);
@@ -266,14 +276,36 @@ impl Server {
     /// matches, and interrupts their Java threads. Unlike Py4J, a client cannot close another
     /// client's connections: the peer address must match too, and the server's own port is never
     /// a match.
-    pub(crate) fn cancel(&self, env: &Env, requester: Option<IpAddr>, remote_port: &str) {
-        let Ok(port) = remote_port.trim().parse::<u16>() else {
-            return;
+    ///
+    /// A v2 client may also name the connection by the cancel key its HELLO frame carried
+    /// (address line `key`, the key in hexadecimal as the port line): that works on Unix sockets.
+    pub(crate) fn cancel(
+        &self,
+        env: &Env,
+        requester: Option<IpAddr>,
+        address: &str,
+        remote_port: &str,
+    ) {
+        let by_key = if address == "key" {
+            match u64::from_str_radix(remote_port.trim(), 16) {
+                Ok(k) if k != 0 => Some(k),
+                _ => return,
+            }
+        } else {
+            None
         };
+        let port = remote_port.trim().parse::<u16>().ok();
+        if by_key.is_none() && port.is_none() {
+            return;
+        }
         let known = &self.inner.engine.runtime().known;
         let conns = self.inner.conns.lock();
         for c in conns.values() {
-            if c.peer_port == Some(port) && c.peer_ip == requester {
+            let matches = match by_key {
+                Some(k) => c.cancel_key == k,
+                None => c.peer_port == port && c.peer_ip == requester,
+            };
+            if matches {
                 if let Some(t) = &c.java_thread {
                     let _ = env.with_frame(2, |env| known.interrupt(env, t.local()));
                 }

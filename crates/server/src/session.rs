@@ -99,6 +99,8 @@ pub(crate) struct Session {
     authenticated: Cell<bool>,
     /// A Java thread's own connection to the Python server (not one the server accepted).
     outgoing: bool,
+    /// The secret that cancels this connection (sent to v2 clients in the HELLO frame).
+    cancel_key: u64,
 }
 
 thread_local! {
@@ -126,11 +128,22 @@ fn same_token(a: &str, b: &str) -> bool {
 }
 
 impl Session {
-    pub(crate) fn new(server: Server, conn: Conn, authenticated: bool) -> Rc<Session> {
-        Self::make(server, conn, authenticated, false)
+    pub(crate) fn new(
+        server: Server,
+        conn: Conn,
+        authenticated: bool,
+        cancel_key: u64,
+    ) -> Rc<Session> {
+        Self::make(server, conn, authenticated, false, cancel_key)
     }
 
-    fn make(server: Server, conn: Conn, authenticated: bool, outgoing: bool) -> Rc<Session> {
+    fn make(
+        server: Server,
+        conn: Conn,
+        authenticated: bool,
+        outgoing: bool,
+        cancel_key: u64,
+    ) -> Rc<Session> {
         let wire = if outgoing {
             // Java-initiated connections speak v1 (the Python server may be Py4J's own).
             Wire::Text(Decoder::new(Side::Java))
@@ -147,6 +160,7 @@ impl Session {
             }),
             authenticated: Cell::new(authenticated),
             outgoing,
+            cancel_key,
         });
         if !authenticated {
             session.io.borrow_mut().set_limit(PRE_AUTH_LIMIT);
@@ -211,6 +225,7 @@ impl Session {
                 version: binary::VERSION,
                 features: binary::features::BULK | binary::features::PINNED,
                 server: format!("ferry {}", env!("CARGO_PKG_VERSION")),
+                cancel_key: self.cancel_key,
             }
             .encode(&mut io.out);
         } else {
@@ -336,9 +351,14 @@ impl Session {
             });
         if notice {
             // Notices get no reply, whatever happened.
-            if let Outcome::Cancel { remote_port, .. } = outcome {
+            if let Outcome::Cancel {
+                address,
+                remote_port,
+                ..
+            } = outcome
+            {
                 let peer = self.io.borrow().conn.peer().map(|p| p.ip());
-                self.server.cancel(env, peer, &remote_port);
+                self.server.cancel(env, peer, &address, &remote_port);
             }
             return Ok(Next::Continue);
         }
@@ -376,9 +396,13 @@ impl Session {
                 return Ok(Next::Close);
             }
             Outcome::Silent => {}
-            Outcome::Cancel { remote_port, .. } => {
+            Outcome::Cancel {
+                address,
+                remote_port,
+                ..
+            } => {
                 let peer = self.io.borrow().conn.peer().map(|p| p.ip());
-                self.server.cancel(env, peer, &remote_port);
+                self.server.cancel(env, peer, &address, &remote_port);
             }
         }
         Ok(Next::Continue)
@@ -475,7 +499,7 @@ fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
     let target = server.callbacks().target();
     let stream = TcpStream::connect_timeout(&target.address, Duration::from_secs(10))?;
     stream.set_nodelay(true)?;
-    let session = Session::make(server.clone(), Conn::Tcp(stream), true, true);
+    let session = Session::make(server.clone(), Conn::Tcp(stream), true, true, 0);
     if let Some(token) = &target.token {
         let mut buf = Vec::new();
         text::encode_callback(

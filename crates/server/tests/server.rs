@@ -285,6 +285,67 @@ mod v2 {
     }
 
     #[test]
+    fn cancel_by_key_works_on_a_unix_socket() {
+        let dir = std::env::temp_dir().join(format!("ferry-cancel-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gw.sock");
+        let server = start(ServerConfig {
+            port: 0,
+            unix_path: Some(path.clone()),
+            ..ServerConfig::default()
+        });
+        let mut busy = UnixStream::connect(&path).unwrap();
+        busy.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        busy.write_all(HELLO_LINE).unwrap();
+        let mut d = FrameDecoder::new();
+        let hello = loop {
+            if let Some(f) = d.next().unwrap() {
+                break Hello::decode(&f.body).unwrap();
+            }
+            let b = &mut busy;
+            assert!(d.fill(4096, |buf| b.read(buf)).unwrap() > 0);
+        };
+        let mut out = Vec::new();
+        encode_command(
+            &Command::Call {
+                target: CallTarget::Static("java.lang.Thread".into()),
+                method: "sleep".into(),
+                args: vec![Value::Long(20_000)],
+            },
+            1,
+            &mut out,
+        );
+        busy.write_all(&out).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        // A wrong key closes nothing; the right one ends the sleep and the connection.
+        let (mut other, _) = Client::connect(server.port());
+        other.send(
+            &Command::Cancel {
+                address: "key".into(),
+                remote_port: format!("{:x}", hello.cancel_key ^ 2),
+                local_port: "0".into(),
+            },
+            0,
+        );
+        other.send(
+            &Command::Cancel {
+                address: "key".into(),
+                remote_port: format!("{:x}", hello.cancel_key),
+                local_port: "0".into(),
+            },
+            0,
+        );
+        other.send(&abs(-4), 2);
+        assert_eq!(other.reply(), (2, Reply::Success(Value::Int(4))));
+        let mut rest = Vec::new();
+        let _ = busy.read_to_end(&mut rest);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        server.shutdown();
+    }
+
+    #[test]
     fn auth_in_v2() {
         let server = start(ServerConfig {
             port: 0,

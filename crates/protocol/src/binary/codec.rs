@@ -51,6 +51,12 @@ impl<'a> Reader<'a> {
         ))
     }
 
+    pub(crate) fn u64(&mut self) -> Result<u64, ProtocolError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+
     fn i32(&mut self) -> Result<i32, ProtocolError> {
         Ok(i32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),

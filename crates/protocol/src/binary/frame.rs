@@ -92,6 +92,9 @@ pub struct Hello {
     pub features: u32,
     /// A free-form name and version of the server.
     pub server: String,
+    /// The secret that cancels this connection: a cancel notice with address `key` and this
+    /// number in hexadecimal closes it (and interrupts its Java thread), on any transport.
+    pub cancel_key: u64,
 }
 
 impl Hello {
@@ -110,6 +113,7 @@ impl Hello {
         out.extend_from_slice(&self.features.to_le_bytes());
         out.extend_from_slice(&(self.server.len() as u32).to_le_bytes());
         out.extend_from_slice(self.server.as_bytes());
+        out.extend_from_slice(&self.cancel_key.to_le_bytes());
         finish_frame(out, at);
     }
 
@@ -119,10 +123,12 @@ impl Hello {
         let version = r.u16()?;
         let features = r.u32()?;
         let server = r.str()?;
+        let cancel_key = r.u64()?;
         Ok(Hello {
             version,
             features,
             server,
+            cancel_key,
         })
     }
 }

@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 use ferry_protocol::binary::{
-    Frame, FrameDecoder, FrameKind, decode_callback, decode_command, decode_reply,
-    encode_callback, encode_command, encode_reply, is_callback_op,
+    Frame, FrameDecoder, FrameKind, decode_callback, decode_command, decode_reply, encode_callback,
+    encode_command, encode_reply, is_callback_op,
 };
 
 const LIMIT: usize = 1 << 20;
@@ -65,7 +65,9 @@ fn check_frame(f: &Frame) {
 /// The fuzz target's checks.
 pub fn check_bytes(data: &[u8]) {
     let (whole, whole_err) = frames(data, data.len());
-    let split = data.first().map_or(0, |b| usize::from(*b) % (data.len() + 1));
+    let split = data
+        .first()
+        .map_or(0, |b| usize::from(*b) % (data.len() + 1));
     let (pieces, pieces_err) = frames(data, split);
     assert_eq!(whole, pieces);
     assert_eq!(whole_err, pieces_err);
