@@ -219,6 +219,10 @@ class GatewayClient:
     The connections, the codec and reference release are native; this class keeps py4j's
     attributes and methods."""
 
+    # Pinned-thread mode (ferry.clientserver.JavaClient): each thread calls over its own
+    # connection, and Java's calls arriving there run in that thread.
+    _PINNED_THREADS = False
+
     def __init__(
         self,
         address: str = DEFAULT_ADDRESS,
@@ -262,6 +266,7 @@ class GatewayClient:
             auth_token=unescape_new_line(token) if token else None,
             read_timeout=gateway_parameters.read_timeout or None,
             memory_management=bool(enable_mm),
+            pinned_threads=self._PINNED_THREADS,
         )
         _clients.add(self._native)
         # Reflection memo: per JVM view id, name -> (JavaPackage/JavaClass, expiry or None).

@@ -23,6 +23,7 @@ class Client:
         memory_management: bool = True,
         connect_timeout: float | None = None,
         release_delay: float = 0.05,
+        pinned_threads: bool = False,
     ) -> Client: ...
     def call(self, target: str, method: str, args: tuple[Any, ...], owner: Any) -> Any:
         """Calls a method (``target`` is an object id, or ``z:<class>`` for a static method)."""
@@ -119,3 +120,70 @@ def install(
 
 def set_converter_override(tag: str, overridden: bool) -> None:
     """Marks a primitive tag whose output converter the package replaced."""
+
+# Calls from Java to Python (crates/python/src/callback.rs).
+
+@final
+class CallbackDispatcher:
+    """Runs Java's calls on the objects of a gateway's proxy pool."""
+
+    def __new__(
+        cls,
+        client_ref: Callable[[], Any],
+        pool_ref: Callable[[], Any] | None = None,
+        propagate_java_exceptions: bool = False,
+    ) -> CallbackDispatcher: ...
+    @property
+    def propagate_java_exceptions(self) -> bool: ...
+
+@final
+class CallbackListener:
+    """The listening socket of a Python server."""
+
+    def __new__(cls, address: str, port: int) -> CallbackListener: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def closed(self) -> bool: ...
+    def accept(self, timeout: float | None = None) -> CallbackConnection | None:
+        """A connection from Java, or None when none came in time or the listener closed."""
+    def close(self) -> None:
+        """Stops listening; a waiting ``accept`` returns None at once."""
+
+@final
+class CallbackConnection:
+    """A connection Java opened to a Python server."""
+
+    def serve(
+        self,
+        dispatcher: CallbackDispatcher,
+        auth_token: str | None = None,
+        read_timeout: float | None = None,
+    ) -> tuple[str, str]:
+        """Runs Java's commands until the connection ends; returns (kind, description)."""
+    def serve_pinned(
+        self,
+        client: Client,
+        auth_token: str | None = None,
+        read_timeout: float | None = None,
+    ) -> tuple[str, str]:
+        """Serves the connection in the pinned-thread mode of ``client``."""
+    def close(self, reset: bool = False) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def peer(self) -> tuple[str, int]: ...
+
+def install_callbacks(
+    proxy_part: Callable[[Any, Any], str],
+    error_reply: Callable[[BaseException, bool, Any], str],
+) -> None:
+    """Registers the callback hooks (once, at import of ferry._callbacks)."""
+
+def pinned_set_handler(client: Client, dispatcher: CallbackDispatcher) -> None:
+    """Sets what runs Java's calls arriving on a pinned-mode client's connections."""
+
+def pinned_stats(client: Client) -> dict[str, int | bool]:
+    """opened, served, open, commands, callbacks, thread_connection."""

@@ -2,7 +2,9 @@
 
 ``JavaGateway`` connects to a gateway (Py4J's own ``GatewayServer`` or ``ferry serve``);
 ``gateway.jvm`` reaches classes, ``gateway.entry_point`` the object the gateway exposes.
-Callbacks from Java to Python (``CallbackServer``) are not available yet.
+Java calls Python objects (those implementing Java interfaces, passed as arguments) through the
+callback server (``CallbackServer``, started with ``CallbackServerParameters`` or
+``start_callback_server``); ``ferry.clientserver`` has the pinned-thread mode.
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ from typing import Any
 
 from ferry import _native
 from ferry import protocol as proto
+from ferry._callbacks import (
+    CallbackConnection,
+    CallbackServer,
+    post_server_shutdown,
+    pre_server_shutdown,
+    server_connection_error,
+    server_connection_started,
+    server_connection_stopped,
+    server_started,
+    server_stopped,
+)
 from ferry._gateway_client import (
     DEFAULT_ADDRESS,
     DEFAULT_PORT,
@@ -66,7 +79,6 @@ from ferry.protocol import (
     smart_decode,
     unescape_new_line,
 )
-from ferry.signals import Signal
 from ferry.version import __version__
 
 __all__ = [
@@ -78,6 +90,8 @@ __all__ = [
     "DEFAULT_PYTHON_PROXY_PORT",
     "PY4J_SKIP_COLLECTIONS",
     "PY4J_TRUE",
+    "CallbackConnection",
+    "CallbackServer",
     "CallbackServerParameters",
     "DummyRLock",
     "GatewayClient",
@@ -147,21 +161,6 @@ DEFAULT_ACCEPT_TIMEOUT_PLACEHOLDER = "DEFAULT"
 DEFAULT_CALLBACK_SERVER_ACCEPT_TIMEOUT = 5
 PY4J_SKIP_COLLECTIONS = "PY4J_SKIP_COLLECTIONS"
 PY4J_TRUE = {"yes", "y", "t", "true"}
-
-# Signals of the Python callback server (py4j's names). ferry has no callback server yet, so
-# they are never sent; receivers can be connected for code that does so unconditionally.
-server_connection_stopped = Signal()
-server_connection_started = Signal()
-server_connection_error = Signal()
-server_started = Signal()
-server_stopped = Signal()
-pre_server_shutdown = Signal()
-post_server_shutdown = Signal()
-
-_CALLBACKS_UNAVAILABLE = (
-    "ferry does not support callbacks from Java to Python yet (no callback server); "
-    "py4j's client does, if you need them now"
-)
 
 
 def get_create_new_process_group_kwargs() -> dict[str, Any]:
@@ -403,8 +402,24 @@ class GatewayParameters:
 
 
 class CallbackServerParameters:
-    """Settings of a Python callback server (py4j's fields). ferry has no callback server yet:
-    asking a gateway to start one raises ``Py4JError``."""
+    """Settings of a Python callback server (py4j's fields and defaults).
+
+    - ``address``, ``port``: where it listens (127.0.0.1:25334; port 0 picks a free port: read
+      it with ``get_listening_port()`` and tell the JVM with
+      ``gateway.java_gateway_server.resetCallbackClient(address, port)``).
+    - ``daemonize``: the accepting thread is a daemon thread (a callback server that is not
+      daemonized keeps the process alive until it is shut down, as in py4j).
+    - ``daemonize_connections``: the threads serving Java's connections are daemon threads.
+    - ``eager_load``: a gateway given these parameters starts the server at once.
+    - ``ssl_context``: TLS; not supported by ferry's callback server yet (a clear error says so).
+    - ``accept_timeout``: seconds between checks for shutdown while waiting for a connection (5);
+      ferry's shutdown does not wait for it.
+    - ``read_timeout``: seconds a connection from Java may stay silent before it is reset (None:
+      no limit).
+    - ``propagate_java_exceptions``: a ``Py4JJavaError`` raised by a callback rethrows the Java
+      exception itself in Java (else Java gets a ``Py4JException`` with the Python traceback).
+    - ``auth_token``: the token Java must send first on every connection.
+    """
 
     def __init__(
         self,
@@ -484,17 +499,15 @@ class JavaGateway:
             )
             assert self.callback_server_parameters is not None
             self.callback_server_parameters.eager_load = True
-        assert self.callback_server_parameters is not None
-        if self.callback_server_parameters.eager_load:
-            raise Py4JError(
-                f"cannot start the callback server: {_CALLBACKS_UNAVAILABLE}"
-            )
 
         self.python_server_entry_point = python_server_entry_point
         self._python_proxy_port = python_proxy_port
         self.gateway_property = self._create_gateway_property()
         self.java_process = java_process
-        self._callback_server = None
+        self._callback_server: Any = None
+        # Set when this gateway launched Py4J's GatewayServer with a fresh token (see
+        # _share_callback_token).
+        self._launched_py4j_with_auth = False
 
         if gateway_client:
             deprecated("JavaGateway.gateway_client", "1.0", "GatewayParameters")
@@ -504,6 +517,9 @@ class JavaGateway:
 
         if params.eager_load:
             self._eager_load()
+        assert self.callback_server_parameters is not None
+        if self.callback_server_parameters.eager_load:
+            self.start_callback_server(self.callback_server_parameters)
 
     def _create_gateway_client(self) -> GatewayClient:
         client = GatewayClient(
@@ -554,13 +570,66 @@ class JavaGateway:
             self.shutdown()
             raise
 
-    def get_callback_server(self) -> None:
-        """The callback server: ferry has none yet, so always None."""
+    def get_callback_server(self) -> Any:
+        """The callback server, or None when it is not started."""
         return self._callback_server
 
     def start_callback_server(self, callback_server_parameters: Any = None) -> bool:
-        """Not available yet in ferry: raises ``Py4JError``."""
-        raise Py4JError(f"cannot start the callback server: {_CALLBACKS_UNAVAILABLE}")
+        """Starts the callback server (with these parameters, else the gateway's). Returns
+        False when one is already started. Raises ``Py4JNetworkError`` when it cannot listen
+        (unlike py4j, the Java gateway is not shut down then: other clients may use it)."""
+        if self._callback_server:
+            return False
+        if not callback_server_parameters:
+            callback_server_parameters = self.callback_server_parameters
+        server = self._create_callback_server(callback_server_parameters)
+        try:
+            server.start()
+        except Py4JNetworkError:
+            self._callback_server = None
+            raise
+        self._callback_server = server
+        if self._launched_py4j_with_auth:
+            self._share_callback_token(server)
+        return True
+
+    def _create_callback_server(self, callback_server_parameters: Any) -> Any:
+        return CallbackServer(
+            self.gateway_property.pool,
+            self._gateway_client,
+            callback_server_parameters=callback_server_parameters,
+        )
+
+    def _share_callback_token(self, server: Any) -> None:
+        """Gives the token to the callback client of a Py4J GatewayServer this gateway launched.
+
+        ``java py4j.GatewayServer --enable-auth`` makes a fresh token for Python's connections
+        but none for its own connections to Python, while the Python callback server expects
+        the token: Java's calls to Python would fail authentication. The JVM's callback client
+        is replaced (through reflection, there being no setter) by one that sends the token and
+        connects where this callback server listens."""
+        token = server.callback_server_parameters.auth_token
+        if not token:
+            return
+        try:
+            jvm = self.jvm
+            address = jvm.java.net.InetAddress.getByName(server.get_listening_address())
+            callback_client = jvm.py4j.CallbackClient(
+                int(server.get_listening_port()), address, unescape_new_line(token)
+            )
+            inner = self.java_gateway_server.getGateway()
+            field = inner.getClass().getDeclaredField("cbClient")
+            field.setAccessible(True)
+            old = field.get(inner)
+            field.set(inner, callback_client)
+            if old is not None:
+                old.shutdown()
+        except Py4JError:
+            logger.warning(
+                "Could not give the callback token to the launched GatewayServer: Java's calls "
+                "to Python will fail authentication",
+                exc_info=True,
+            )
 
     def new_jvm_view(self, name: str = "custom jvm") -> JVMView:
         """A new JVM view, with its own imports."""
@@ -604,22 +673,51 @@ class JavaGateway:
         self.shutdown_callback_server()
 
     def shutdown_callback_server(self, raise_exception: bool = False) -> None:
-        """Nothing to do: ferry has no callback server yet."""
+        """Shuts the callback server down (its threads end, the proxy pool is emptied)."""
+        if self._callback_server is None:
+            return
+        try:
+            self._callback_server.shutdown()
+        except Exception:
+            if raise_exception:
+                raise
+            logger.info("Exception while shutting down callback server", exc_info=True)
 
     def close_callback_server(self, raise_exception: bool = False) -> None:
-        """Nothing to do: ferry has no callback server yet."""
+        """Closes the callback server's connections (it keeps listening)."""
+        if self._callback_server is None:
+            return
+        try:
+            self._callback_server.close()
+        except Exception:
+            if raise_exception:
+                raise
+            logger.info("Exception while closing callback server", exc_info=True)
 
     def restart_callback_server(self) -> None:
-        """Not available yet in ferry: raises ``Py4JError``."""
-        raise Py4JError(f"cannot restart the callback server: {_CALLBACKS_UNAVAILABLE}")
+        """Shuts the callback server down (if started) and starts a new one."""
+        self.shutdown_callback_server()
+        self._callback_server = None
+        self.start_callback_server(self.callback_server_parameters)
 
     def close(
         self,
         keep_callback_server: bool = False,
         close_callback_server_connections: bool = False,
     ) -> None:
-        """Closes the connections (after sending pending releases). They reopen when needed."""
+        """Closes the connections (after sending pending releases); they reopen when needed.
+        The callback server is shut down too, unless ``keep_callback_server`` (then
+        ``close_callback_server_connections`` closes its connections)."""
         self._gateway_client.close()
+        if not keep_callback_server:
+            deprecated(
+                "JavaGateway.close.keep_callback_server",
+                "1.0",
+                "JavaGateway.shutdown_callback_server",
+            )
+            self.shutdown_callback_server()
+        elif close_callback_server_connections:
+            self.close_callback_server()
 
     def detach(self, java_object: JavaObject) -> None:
         """Releases a Java object now, without waiting for its proxy to be collected."""
@@ -676,10 +774,12 @@ class JavaGateway:
         else:
             _port, proc = launched
             _token = None
-        return cls(
+        gateway = cls(
             gateway_parameters=GatewayParameters(port=_port, auth_token=_token),
             java_process=proc,
         )
+        gateway._launched_py4j_with_auth = bool(enable_auth and jarpath)
+        return gateway
 
 
 def _process_describer(gateway_ref: weakref.ref[JavaGateway]) -> Any:

@@ -217,15 +217,9 @@ def is_python_proxy(parameter: Any) -> bool:
         return False
 
 
-def _callbacks_unavailable(parameter: Any) -> Py4JError:
-    return Py4JError(
-        f"cannot pass a {type(parameter).__name__} to Java: it implements Java interfaces "
-        "(a Python proxy), and ferry does not support callbacks from Java to Python yet"
-    )
-
-
 def get_command_part(parameter: Any, python_proxy_pool: Any = None) -> str:
-    """The argument line (with its line end) for a Python value, e.g. ``"i1\\n"`` for 1."""
+    """The argument line (with its line end) for a Python value, e.g. ``"i1\\n"`` for 1. A
+    Python proxy (an object implementing Java interfaces) is put into ``python_proxy_pool``."""
     if parameter is None:
         part = NULL_TYPE
     elif isinstance(parameter, bool):
@@ -252,7 +246,14 @@ def get_command_part(parameter: Any, python_proxy_pool: Any = None) -> str:
     elif hasattr(parameter, "_get_object_id"):
         part = REFERENCE_TYPE + parameter._get_object_id()
     elif is_python_proxy(parameter):
-        raise _callbacks_unavailable(parameter)
+        if python_proxy_pool is None:
+            raise Py4JError(
+                f"cannot pass a {type(parameter).__name__} (a Python proxy) without a proxy "
+                "pool: get_command_part(value, gateway.gateway_property.pool)"
+            )
+        part = PYTHON_PROXY_TYPE + python_proxy_pool.put(parameter)
+        for interface in parameter.Java.implements:
+            part += ";" + interface
     else:
         raise AttributeError(
             f"'{type(parameter).__name__}' object has no attribute '_get_object_id' "

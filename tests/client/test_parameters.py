@@ -166,25 +166,33 @@ def test_deprecated_constructor_arguments_still_work(
         client_helpers.close_gateway(gateway)
 
 
-def test_callback_server_requests_are_refused_clearly(server: Any) -> None:
+def test_callback_server_parameters_start_the_server(server: Any) -> None:
     params = jg.GatewayParameters(port=server.port, auth_token=server.auth_token)
-    with pytest.raises(Py4JError, match="callbacks"):
-        jg.JavaGateway(gateway_parameters=params, start_callback_server=True)
-    with pytest.raises(Py4JError, match="callbacks"):
-        jg.JavaGateway(
-            gateway_parameters=params,
-            callback_server_parameters=jg.CallbackServerParameters(),
-        )
+    gateway = jg.JavaGateway(
+        gateway_parameters=params,
+        callback_server_parameters=jg.CallbackServerParameters(port=0, daemonize=True),
+    )
+    try:
+        callback_server = gateway.get_callback_server()
+        assert isinstance(callback_server, jg.CallbackServer)
+        assert callback_server.get_listening_port() not in (None, 0)
+        assert not gateway.start_callback_server()
+    finally:
+        gateway.shutdown_callback_server()
+        gateway.close()
     gateway = jg.JavaGateway(gateway_parameters=params)
     try:
         assert gateway.get_callback_server() is None
-        with pytest.raises(Py4JError, match="callbacks"):
-            gateway.start_callback_server()
+        assert gateway.start_callback_server(
+            jg.CallbackServerParameters(port=0, daemonize=True)
+        )
+        assert gateway.get_callback_server() is not None
     finally:
         gateway.close()
+    assert gateway.get_callback_server().is_shutdown
 
 
-def test_python_proxies_are_refused_clearly(fgateway: Any) -> None:
+def test_python_proxies_go_into_the_pool(fgateway: Any) -> None:
     class Task:
         def run(self) -> None:
             pass
@@ -192,5 +200,8 @@ def test_python_proxies_are_refused_clearly(fgateway: Any) -> None:
         class Java:
             implements = ("java.lang.Runnable",)
 
-    with pytest.raises(Py4JError, match="callbacks from Java to Python"):
-        fgateway.jvm.java.lang.Thread(Task())
+    pool = fgateway.gateway_property.pool
+    before = len(pool)
+    thread = fgateway.jvm.java.lang.Thread(Task())
+    assert len(pool) == before + 1
+    assert thread.getState().toString() == "NEW"

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use ferry_protocol::text::encode_command;
 use ferry_protocol::{Command, Reply};
 
+use crate::callback_pinned::Pinned;
 use crate::config::Config;
 use crate::connection::{Connection, ConnectionStats, Counters, Response};
 use crate::endpoint::Endpoint;
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     registry: Mutex<Vec<Weak<Counters>>>,
     connected: AtomicBool,
     opened: AtomicU64,
+    /// Pinned-thread mode: calls go over the calling thread's own connection.
+    pinned: Option<Arc<Pinned>>,
 }
 
 /// Counters of a whole client.
@@ -111,6 +114,25 @@ impl Drop for Retained {
 impl Client {
     /// A client with these settings. Nothing is opened until the first request.
     pub fn new(config: Config) -> Client {
+        Client::build(config, None)
+    }
+
+    /// A client in the pinned-thread mode (Py4J's `ClientServer`): every thread calls over a
+    /// connection of its own, kept for the thread's life, and Java's calls that arrive on it
+    /// while the thread waits run in that thread (through the handler set with
+    /// [`Pinned::set_handler`]). Reference releases and stream commands still use pooled
+    /// connections, never a thread's.
+    pub fn pinned_threads(config: Config) -> Client {
+        let pinned = Arc::new(Pinned::new(config.clone()));
+        Client::build(config, Some(pinned))
+    }
+
+    /// The pinned-thread connections, in the pinned-thread mode.
+    pub fn pinned(&self) -> Option<&Arc<Pinned>> {
+        self.shared.pinned.as_ref()
+    }
+
+    fn build(config: Config, pinned: Option<Arc<Pinned>>) -> Client {
         Client {
             shared: Arc::new(Shared {
                 config,
@@ -123,6 +145,7 @@ impl Client {
                 registry: Mutex::new(Vec::new()),
                 connected: AtomicBool::new(true),
                 opened: AtomicU64::new(0),
+                pinned,
             }),
         }
     }
@@ -154,6 +177,10 @@ impl Client {
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<Response, ClientError> {
+        if let Some(pinned) = &self.shared.pinned {
+            self.shared.check_connected()?;
+            return pinned.request(command, options, interrupted);
+        }
         let conn = self.shared.checkout()?;
         let (conn, response) = self.shared.exchange(conn, command, options, interrupted)?;
         if matches!(response.reply, Reply::Fatal(_)) {
@@ -177,6 +204,10 @@ impl Client {
     ) -> Result<Vec<Response>, ClientError> {
         if count == 0 {
             return Ok(Vec::new());
+        }
+        if let Some(pinned) = &self.shared.pinned {
+            self.shared.check_connected()?;
+            return pinned.request_many(commands, count, interrupted);
         }
         let conn = self.shared.checkout()?;
         let mut out = Vec::with_capacity(count);
@@ -427,6 +458,17 @@ impl Shared {
         let idle: Vec<Connection> = self.lock_pool().idle.drain(..).collect();
         for c in idle {
             c.close();
+        }
+        if let Some(pinned) = &self.pinned {
+            pinned.close_all();
+        }
+    }
+
+    fn check_connected(&self) -> Result<(), ClientError> {
+        if self.connected.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(ClientError::NotConnected)
         }
     }
 

@@ -12,10 +12,17 @@
 //! - Counters of commands and round trips per connection ([`Client::connection_stats`]), so that
 //!   tests can assert how many round trips an operation costs.
 //!
+//! - Callbacks (Java calling Python): [`callback`] holds the Python side's server (listener and
+//!   connection loop) around a [`CallbackHandler`]; [`Client::pinned_threads`] makes a client of
+//!   the pinned-thread mode (Py4J's `ClientServer`), whose threads keep a connection each and run
+//!   Java's calls that arrive while they wait for a reply.
+//!
 //! Commands are encoded and replies decoded with `ferry-protocol`; this crate adds the sockets.
 
 #![forbid(unsafe_code)]
 
+pub mod callback;
+mod callback_pinned;
 mod client;
 mod config;
 mod connection;
@@ -23,6 +30,8 @@ mod endpoint;
 mod error;
 mod release;
 
+pub use callback::{CallbackHandler, Handled, ServeEnd, ServeOptions};
+pub use callback_pinned::{Pinned, PinnedStats};
 pub use client::{Client, ClientStats, Options, Retained, StreamReader};
 pub use config::Config;
 pub use connection::{ConnectionStats, Response};

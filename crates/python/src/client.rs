@@ -90,14 +90,24 @@ impl PyClient {
         }
     }
 
-    fn call_request(target: &str, method: &str, args: &Bound<'_, PyTuple>) -> PyResult<Vec<u8>> {
+    /// The Rust client (for the callback module).
+    pub(crate) fn inner(&self) -> &Client {
+        &self.inner
+    }
+
+    fn call_request(
+        target: &str,
+        method: &str,
+        args: &Bound<'_, PyTuple>,
+        owner: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u8>> {
         let mut out = Vec::with_capacity(32 + target.len() + method.len() + args.len() * 8);
         out.extend_from_slice(b"c\n");
         out.extend_from_slice(target.as_bytes());
         out.push(b'\n');
         out.extend_from_slice(method.as_bytes());
         out.push(b'\n');
-        encode_args(args, &mut out)?;
+        encode_args(args, Some(owner), &mut out)?;
         out.extend_from_slice(b"e\n");
         Ok(out)
     }
@@ -106,7 +116,9 @@ impl PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05))]
+    // Python keyword arguments, each with a default.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05, pinned_threads=false))]
     fn new(
         address: &Bound<'_, PyString>,
         port: u16,
@@ -115,6 +127,7 @@ impl PyClient {
         memory_management: bool,
         connect_timeout: Option<f64>,
         release_delay: f64,
+        pinned_threads: bool,
     ) -> PyResult<Self> {
         let mut config = Config::new(Endpoint::from_address(address.to_str()?, port));
         config.auth_token = match auth_token {
@@ -127,7 +140,11 @@ impl PyClient {
         config.release_delay =
             seconds("release_delay", Some(release_delay))?.unwrap_or(config.release_delay);
         Ok(PyClient {
-            inner: Client::new(config),
+            inner: if pinned_threads {
+                Client::pinned_threads(config)
+            } else {
+                Client::new(config)
+            },
         })
     }
 
@@ -140,7 +157,7 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = Self::call_request(target.to_str()?, method.to_str()?, args)?;
+        let request = Self::call_request(target.to_str()?, method.to_str()?, args, owner)?;
         let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
         Self::value(py, response, owner, target.as_any(), method.as_any())
     }
@@ -155,7 +172,7 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let request = Self::call_request(target.to_str()?, method.to_str()?, args)?;
+        let request = Self::call_request(target.to_str()?, method.to_str()?, args, owner)?;
         let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
         match response.reply {
             Reply::Success(v) => Ok((true, to_python(py, v, owner)?)),
@@ -184,7 +201,7 @@ impl PyClient {
         for args in calls.try_iter()? {
             let args = args?;
             let args = args.cast::<PyTuple>()?;
-            request.extend_from_slice(&Self::call_request(target_text, method_text, args)?);
+            request.extend_from_slice(&Self::call_request(target_text, method_text, args, owner)?);
             count += 1;
         }
         let mut interrupt: Option<PyErr> = None;
@@ -224,7 +241,7 @@ impl PyClient {
         request.extend_from_slice(b"i\n");
         request.extend_from_slice(fqn_text.as_bytes());
         request.push(b'\n');
-        encode_args(args, &mut request)?;
+        encode_args(args, Some(owner), &mut request)?;
         request.extend_from_slice(b"e\n");
         let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
         Self::value(py, response, owner, py.None().bind(py), fqn.as_any())

@@ -11,8 +11,13 @@ use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTupl
 
 use crate::hooks;
 
-/// Appends one argument line (value and line end).
-pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
+/// Appends one argument line (value and line end). A Python proxy (an object implementing Java
+/// interfaces) goes into the pool of `owner`, the gateway client.
+pub(crate) fn encode_arg(
+    obj: &Bound<'_, PyAny>,
+    owner: Option<&Bound<'_, PyAny>>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
     let py = obj.py();
     if obj.is_none() {
         out.extend_from_slice(b"n\n");
@@ -61,14 +66,7 @@ pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<
         out.extend_from_slice(id.cast::<PyString>()?.to_str()?.as_bytes());
         out.push(b'\n');
     } else if is_python_proxy(obj) {
-        return Err(hooks::get(py)?.py4j_error(
-            py,
-            format!(
-                "cannot pass a {} to Java: it implements Java interfaces (a Python proxy), and \
-                 ferry does not support callbacks from Java to Python yet",
-                type_name(obj)
-            ),
-        ));
+        return crate::callback::encode_proxy(obj, owner, out);
     } else {
         return Err(PyAttributeError::new_err(format!(
             "'{}' object has no attribute '_get_object_id' (ferry sends None, bool, int, float, \
@@ -80,10 +78,14 @@ pub(crate) fn encode_arg(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<
     Ok(())
 }
 
-/// Appends every argument of a call.
-pub(crate) fn encode_args(args: &Bound<'_, PyTuple>, out: &mut Vec<u8>) -> PyResult<()> {
+/// Appends every argument of a call (`owner`: see [`encode_arg`]).
+pub(crate) fn encode_args(
+    args: &Bound<'_, PyTuple>,
+    owner: Option<&Bound<'_, PyAny>>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
     for a in args.iter() {
-        encode_arg(&a, out)?;
+        encode_arg(&a, owner, out)?;
     }
     Ok(())
 }

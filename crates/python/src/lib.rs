@@ -6,6 +6,7 @@
 //! the GIL and check for signals so that Ctrl-C raises `KeyboardInterrupt` promptly. The Python
 //! objects it builds (proxies, exceptions) come from hooks the package registers once.
 
+mod callback;
 mod client;
 mod decode;
 mod encode;
@@ -24,6 +25,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<handles::StreamReader>()?;
     m.add_function(wrap_pyfunction!(hooks::install, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::set_converter_override, m)?)?;
+    m.add_class::<callback::Dispatcher>()?;
+    m.add_class::<callback::PyListener>()?;
+    m.add_class::<callback::PyConnection>()?;
+    m.add_function(wrap_pyfunction!(callback::install_callbacks, m)?)?;
+    m.add_function(wrap_pyfunction!(callback::pinned_set_handler, m)?)?;
+    m.add_function(wrap_pyfunction!(callback::pinned_stats, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

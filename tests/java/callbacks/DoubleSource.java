@@ -1,0 +1,6 @@
+package callbacks;
+
+/** Implemented in Python by the callback tests. */
+public interface DoubleSource {
+    double get();
+}

@@ -1,0 +1,6 @@
+package callbacks;
+
+/** Implemented in Python by the callback tests. */
+public interface Greeter {
+    String greet(String name);
+}
