@@ -554,9 +554,7 @@ impl Engine {
         let cx = self.cx(env);
         let result = self
             .entry_class(&cx, entry)
-            .and_then(|class| {
-                self.invoke_on(&cx, Some(entry.object.local()), &class, method, args)
-            })
+            .and_then(|class| self.invoke_on(&cx, Some(entry.object.local()), &class, method, args))
             .and_then(|v| from_java(&cx, &self.registry, v).map_err(Failure::internal));
         match result {
             Ok(v) => Reply::Success(v),
