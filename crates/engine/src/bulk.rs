@@ -66,6 +66,15 @@ pub fn bulk_class(cx: &Cx, v: &Value) -> JResult<Option<Arc<ClassInfo>>> {
             cx.class_info(c)?
         }
         Value::Char(_) => cx.class_info(k.character.local())?,
+        Value::Temporal(kind, _) => cx.class_by_name(match kind {
+            ferry_protocol::TemporalKind::Date => "java.time.LocalDate",
+            ferry_protocol::TemporalKind::Time => "java.time.LocalTime",
+            ferry_protocol::TemporalKind::DateTime => "java.time.LocalDateTime",
+            ferry_protocol::TemporalKind::Instant => "java.time.Instant",
+            ferry_protocol::TemporalKind::OffsetDateTime => "java.time.OffsetDateTime",
+            ferry_protocol::TemporalKind::ZonedDateTime => "java.time.ZonedDateTime",
+            ferry_protocol::TemporalKind::Duration => "java.time.Duration",
+        })?,
         Value::BigInteger(_) => cx.class_info(k.big_integer.local())?,
         _ => return Ok(None),
     }))
@@ -380,6 +389,20 @@ pub fn to_python(cx: &Cx, registry: &Registry, o: Local, depth: usize) -> Result
         _ => {
             if class.name == "java.math.BigInteger" {
                 return Ok(Value::BigInteger(k.to_string(env, o)?));
+            }
+            if class.name.starts_with("java.time.") {
+                // SAFETY: bulk_temporal takes any object.
+                let pair = unsafe { k.bulk_call(env, k.bulk_temporal, &[JValue::Object(o)])? };
+                if !pair.is_null() {
+                    let code = env.string(env.object_element(pair, 0)?)?;
+                    let text = env.string(env.object_element(pair, 1)?)?;
+                    let kind = code
+                        .parse::<u8>()
+                        .ok()
+                        .and_then(ferry_protocol::TemporalKind::from_code)
+                        .ok_or(JniError::Failed("unknown java.time kind"))?;
+                    return Ok(Value::Temporal(kind, text));
+                }
             }
             if is_collection(cx, o) {
                 // Any other Collection (a Queue, a Deque...) travels as a list.

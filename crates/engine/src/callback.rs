@@ -136,5 +136,6 @@ fn java_name_of(v: &Value) -> &'static str {
         Value::Set(_) => "java.util.HashSet",
         Value::Map(_) => "java.util.HashMap",
         Value::Array(_) => "an array",
+        Value::Temporal(..) => "a java.time value",
     }
 }

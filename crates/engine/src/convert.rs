@@ -66,6 +66,24 @@ pub fn to_java(
                 cx, registry, value, param, conv,
             )?));
         }
+        (Value::Temporal(kind, text), _) => {
+            let s = env.new_string(text)?;
+            // SAFETY: bulk_parse_temporal takes an int and a String.
+            let o = unsafe {
+                cx.known.bulk_call(
+                    env,
+                    cx.known.bulk_parse_temporal,
+                    &[JValue::Int(i32::from(kind.code())), JValue::Object(s)],
+                )
+            }
+            .map_err(|e| match e {
+                JniError::Thrown(_) => {
+                    ArgError::Conversion(format!("{text:?} is not a valid {kind:?} value"))
+                }
+                other => ArgError::Jni(other),
+            })?;
+            return Ok(JValue::Object(o));
+        }
         (Value::BigInteger(digits), _) => {
             return Ok(JValue::Object(cx.known.new_big_integer(env, digits)?));
         }

@@ -424,7 +424,8 @@ impl Engine {
                     | Value::Set(_)
                     | Value::Map(_)
                     | Value::TypedList(_)
-                    | Value::Array(_) => {
+                    | Value::Array(_)
+                    | Value::Temporal(..) => {
                         crate::bulk::bulk_class(cx, v).map_err(Failure::internal)?
                     }
                 })

@@ -175,6 +175,8 @@ known! {
         bulk_entries = bulk.c"entries" c"(Ljava/util/Map;)[[Ljava/lang/Object;",
         bulk_homogeneous = bulk.c"homogeneous" c"([Ljava/lang/Object;)Ljava/lang/Object;",
         bulk_next = bulk.c"next" c"(Ljava/util/Iterator;I)[Ljava/lang/Object;",
+        bulk_temporal = bulk.c"temporal" c"(Ljava/lang/Object;)[Ljava/lang/String;",
+        bulk_parse_temporal = bulk.c"parseTemporal" c"(ILjava/lang/String;)Ljava/lang/Object;",
         support_stack_trace = support.c"stackTrace" c"(Ljava/lang/Throwable;)Ljava/lang/String;",
         support_class_for_name = support.c"classForName" c"(Ljava/lang/String;)Ljava/lang/Class;",
         support_try_set_accessible = support.c"trySetAccessible" c"(Ljava/lang/reflect/AccessibleObject;)Z",

@@ -26,4 +26,6 @@ pub use command::{
 };
 pub use error::ProtocolError;
 pub use reply::Reply;
-pub use value::{DEFAULT_VIEW_ID, ENTRY_POINT_ID, Elem, GATEWAY_SERVER_ID, Prims, RefKind, Value};
+pub use value::{
+    DEFAULT_VIEW_ID, ENTRY_POINT_ID, Elem, GATEWAY_SERVER_ID, Prims, RefKind, TemporalKind, Value,
+};

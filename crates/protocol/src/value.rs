@@ -143,6 +143,65 @@ impl Elem {
     }
 }
 
+/// The kinds of `java.time` values that travel by value (v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TemporalKind {
+    /// `LocalDate`: `2024-02-29`.
+    Date,
+    /// `LocalTime`: `10:15:30.5`.
+    Time,
+    /// `LocalDateTime`: `2024-02-29T10:15:30`.
+    DateTime,
+    /// `Instant`: `2024-02-29T10:15:30Z`.
+    Instant,
+    /// `OffsetDateTime`: `2024-02-29T10:15:30+01:00`.
+    OffsetDateTime,
+    /// `ZonedDateTime`: `2024-02-29T10:15:30+01:00[Europe/Paris]`.
+    ZonedDateTime,
+    /// `Duration`: whole seconds and nanoseconds, `-5.000000250`.
+    Duration,
+}
+
+impl TemporalKind {
+    /// Every kind, in code order.
+    pub const ALL: [TemporalKind; 7] = [
+        TemporalKind::Date,
+        TemporalKind::Time,
+        TemporalKind::DateTime,
+        TemporalKind::Instant,
+        TemporalKind::OffsetDateTime,
+        TemporalKind::ZonedDateTime,
+        TemporalKind::Duration,
+    ];
+
+    /// The kind's code on the v2 wire (1 to 7).
+    pub const fn code(self) -> u8 {
+        match self {
+            TemporalKind::Date => 1,
+            TemporalKind::Time => 2,
+            TemporalKind::DateTime => 3,
+            TemporalKind::Instant => 4,
+            TemporalKind::OffsetDateTime => 5,
+            TemporalKind::ZonedDateTime => 6,
+            TemporalKind::Duration => 7,
+        }
+    }
+
+    /// The kind of a code.
+    pub const fn from_code(code: u8) -> Option<TemporalKind> {
+        Some(match code {
+            1 => TemporalKind::Date,
+            2 => TemporalKind::Time,
+            3 => TemporalKind::DateTime,
+            4 => TemporalKind::Instant,
+            5 => TemporalKind::OffsetDateTime,
+            6 => TemporalKind::ZonedDateTime,
+            7 => TemporalKind::Duration,
+            _ => return None,
+        })
+    }
+}
+
 /// A run of primitive values of one type, stored little-endian.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prims {
@@ -248,6 +307,9 @@ pub enum Value {
     TypedList(Prims),
     /// A primitive array by value (v2): `int[]`, `double[]`...; a numpy array on the Python side.
     Array(Prims),
+    /// A `java.time` value by value (v2): its kind and its text (ISO-8601, as Java prints it;
+    /// for a duration, seconds and nanoseconds).
+    Temporal(TemporalKind, String),
 }
 
 impl Value {
@@ -268,6 +330,7 @@ impl Value {
                 | Value::Map(_)
                 | Value::TypedList(_)
                 | Value::Array(_)
+                | Value::Temporal(..)
         )
     }
 

@@ -20,6 +20,11 @@ fn bulk_value() -> impl Strategy<Value = Value> {
         any::<u16>().prop_map(Value::Char),
         "-?[1-9][0-9]{0,40}".prop_map(Value::BigInteger),
         (
+            prop::sample::select(ferry_protocol::TemporalKind::ALL.to_vec()),
+            "[0-9T:.+Z-]{0,30}"
+        )
+            .prop_map(|(k, t)| Value::Temporal(k, t)),
+        (
             prop::sample::select(Elem::ALL.to_vec()),
             vec(any::<u8>(), 0..64)
         )

@@ -85,6 +85,76 @@ pub(crate) fn to_python<'py>(
             }
             list.into_any()
         }
+        Value::Temporal(kind, text) => temporal(py, kind, &text)?,
+    })
+}
+
+/// Java's ISO-8601 text with the fraction of a second cut or padded to the 6 digits Python's
+/// `fromisoformat` reads (Java prints up to 9), and `Z` spelled `+00:00` (Python 3.10).
+fn python_iso(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 6);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '.' {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                digits.push(d);
+                chars.next();
+            }
+            digits.truncate(6);
+            while digits.len() < 6 {
+                digits.push('0');
+            }
+            out.push_str(&digits);
+        }
+    }
+    if out.ends_with('Z') {
+        out.pop();
+        out.push_str("+00:00");
+    }
+    out
+}
+
+/// A java.time value as the matching `datetime` object.
+fn temporal<'py>(
+    py: Python<'py>,
+    kind: ferry_protocol::TemporalKind,
+    text: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    use ferry_protocol::TemporalKind as K;
+    let dt = py.import("datetime")?;
+    Ok(match kind {
+        K::Date => dt.getattr("date")?.call_method1("fromisoformat", (text,))?,
+        K::Time => dt
+            .getattr("time")?
+            .call_method1("fromisoformat", (python_iso(text),))?,
+        K::DateTime | K::Instant | K::OffsetDateTime => dt
+            .getattr("datetime")?
+            .call_method1("fromisoformat", (python_iso(text),))?,
+        K::ZonedDateTime => {
+            let (stamp, zone) = match text.find('[') {
+                Some(i) => (&text[..i], Some(text[i + 1..].trim_end_matches(']'))),
+                None => (text, None),
+            };
+            let value = dt
+                .getattr("datetime")?
+                .call_method1("fromisoformat", (python_iso(stamp),))?;
+            match zone.map(|z| py.import("zoneinfo")?.getattr("ZoneInfo")?.call1((z,))) {
+                // The same instant, in the named zone when Python knows it.
+                Some(Ok(tz)) => value.call_method1("astimezone", (tz,))?,
+                _ => value,
+            }
+        }
+        K::Duration => {
+            let (secs, nanos) = text.split_once('.').unwrap_or((text, "0"));
+            let secs: i64 = secs.parse().unwrap_or(0);
+            let micros: i64 = nanos.parse::<i64>().unwrap_or(0) / 1000;
+            let kwargs = pyo3::types::PyDict::new(py);
+            kwargs.set_item("seconds", secs)?;
+            kwargs.set_item("microseconds", micros)?;
+            dt.getattr("timedelta")?.call((), Some(&kwargs))?
+        }
     })
 }
 
@@ -127,7 +197,8 @@ fn tag_of(value: &Value) -> u8 {
         | Value::Set(_)
         | Value::Map(_)
         | Value::TypedList(_)
-        | Value::Array(_) => 0,
+        | Value::Array(_)
+        | Value::Temporal(..) => 0,
     }
 }
 

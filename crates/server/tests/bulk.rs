@@ -288,3 +288,61 @@ fn a_self_containing_list_is_an_error_not_a_crash() {
     run(&e, &env, call(&id, "add", vec![Value::object(id.clone())]));
     assert!(run(&e, &env, Command::ToPython { id }).is_error());
 }
+
+#[test]
+fn java_time_values_travel_by_value() {
+    use ferry_protocol::TemporalKind;
+    let env = env();
+    let e = engine(&env);
+    for (kind, text) in [
+        (TemporalKind::Date, "2024-02-29"),
+        (TemporalKind::Time, "10:15:30.123456789"),
+        (TemporalKind::DateTime, "2024-02-29T10:15:30"),
+        (TemporalKind::Instant, "2024-02-29T10:15:30Z"),
+        (TemporalKind::OffsetDateTime, "2024-02-29T10:15:30+01:00"),
+        (
+            TemporalKind::ZonedDateTime,
+            "2024-02-29T10:15:30+01:00[Europe/Paris]",
+        ),
+        (TemporalKind::Duration, "-5.000000250"),
+    ] {
+        let held = ok(run(
+            &e,
+            &env,
+            Command::ToJava {
+                value: Value::Temporal(kind, text.into()),
+            },
+        ));
+        let back = ok(run(&e, &env, Command::ToPython { id: id_of(&held) }));
+        assert_eq!(back, Value::Temporal(kind, text.into()), "{kind:?}");
+    }
+    // Nested inside a collection too.
+    let list = ok(run(
+        &e,
+        &env,
+        Command::ToJava {
+            value: Value::List(vec![Value::Temporal(
+                TemporalKind::Date,
+                "2000-01-01".into(),
+            )]),
+        },
+    ));
+    assert_eq!(
+        ok(run(&e, &env, Command::ToPython { id: id_of(&list) })),
+        Value::List(vec![Value::Temporal(
+            TemporalKind::Date,
+            "2000-01-01".into()
+        )])
+    );
+    // A bad text is a conversion error, not a crash.
+    assert!(
+        run(
+            &e,
+            &env,
+            Command::ToJava {
+                value: Value::Temporal(TemporalKind::Date, "not a date".into())
+            }
+        )
+        .is_error()
+    );
+}

@@ -203,6 +203,62 @@ final class Bulk {
         return null;
     }
 
+    /**
+     * A java.time value as its kind code and text (see TemporalKind in the protocol crate), or
+     * null for anything else. A Duration is written as seconds and nanoseconds.
+     */
+    static String[] temporal(Object o) {
+        if (o instanceof java.time.LocalDate) {
+            return new String[] {"1", o.toString()};
+        }
+        if (o instanceof java.time.LocalTime) {
+            return new String[] {"2", o.toString()};
+        }
+        if (o instanceof java.time.LocalDateTime) {
+            return new String[] {"3", o.toString()};
+        }
+        if (o instanceof java.time.Instant) {
+            return new String[] {"4", o.toString()};
+        }
+        if (o instanceof java.time.OffsetDateTime) {
+            return new String[] {"5", o.toString()};
+        }
+        if (o instanceof java.time.ZonedDateTime) {
+            return new String[] {"6", o.toString()};
+        }
+        if (o instanceof java.time.Duration) {
+            java.time.Duration d = (java.time.Duration) o;
+            return new String[] {"7", d.getSeconds() + "." + String.format("%09d", d.getNano())};
+        }
+        return null;
+    }
+
+    /** The java.time value of a kind code and its text (the reverse of {@link #temporal}). */
+    static Object parseTemporal(int code, String text) {
+        switch (code) {
+            case 1:
+                return java.time.LocalDate.parse(text);
+            case 2:
+                return java.time.LocalTime.parse(text);
+            case 3:
+                return java.time.LocalDateTime.parse(text);
+            case 4:
+                return java.time.Instant.parse(text);
+            case 5:
+                return java.time.OffsetDateTime.parse(text);
+            case 6:
+                return java.time.ZonedDateTime.parse(text);
+            case 7: {
+                int dot = text.indexOf('.');
+                long seconds = Long.parseLong(dot < 0 ? text : text.substring(0, dot));
+                long nanos = dot < 0 ? 0 : Long.parseLong(text.substring(dot + 1));
+                return java.time.Duration.ofSeconds(seconds, nanos);
+            }
+            default:
+                throw new IllegalArgumentException("unknown java.time kind " + code);
+        }
+    }
+
     /** Up to max next elements of an iterator (fewer when it runs out). */
     static Object[] next(Iterator<?> it, int max) {
         ArrayList<Object> out = new ArrayList<Object>(Math.min(max, 1024));

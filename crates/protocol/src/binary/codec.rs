@@ -3,7 +3,7 @@
 use super::frame::{FrameHeader, FrameKind, begin_frame, finish_frame};
 use crate::{
     ArrayCommand, CallTarget, CallbackCommand, Command, DirCommand, Elem, HelpTarget, ListCommand,
-    Prims, ProtocolError, RefKind, Reply, Value, ViewCommand,
+    Prims, ProtocolError, RefKind, Reply, TemporalKind, Value, ViewCommand,
 };
 
 fn malformed(detail: impl Into<String>) -> ProtocolError {
@@ -184,6 +184,11 @@ impl Writer<'_> {
                 self.u8(0x0C);
                 self.str(s);
             }
+            Value::Temporal(kind, text) => {
+                self.u8(0x0D);
+                self.u8(kind.code());
+                self.str(text);
+            }
             Value::Ref(kind, id) => {
                 self.u8(0x10);
                 self.u8(ref_kind_code(*kind));
@@ -279,6 +284,11 @@ fn read_value(r: &mut Reader, depth: usize) -> Result<Value, ProtocolError> {
         }
         0x0B => Value::Char(r.u16()?),
         0x0C => Value::BigInteger(r.str()?),
+        0x0D => {
+            let kind = TemporalKind::from_code(r.u8()?)
+                .ok_or_else(|| malformed("unknown java.time kind"))?;
+            Value::Temporal(kind, r.str()?)
+        }
         0x10 => {
             let kind = ref_kind_of(r.u8()?).ok_or_else(|| malformed("unknown reference kind"))?;
             Value::Ref(kind, r.str()?)

@@ -100,6 +100,11 @@ pub fn encode_value(value: &Value, side: Side, out: &mut Vec<u8>) {
             out.push(b'D');
             out.extend_from_slice(digits.as_bytes());
         }
+        // A java.time value by value: its text.
+        Value::Temporal(_, text) => {
+            out.push(b's');
+            escape_into(text, out);
+        }
         // Bulk values exist only in the binary protocol; nothing produces them on a text
         // connection (the engine answers v1 commands with v1 values).
         Value::List(_) | Value::Set(_) | Value::Map(_) | Value::TypedList(_) | Value::Array(_) => {
