@@ -253,7 +253,7 @@ class GatewayClient:
         self.auto_close = gateway_parameters.auto_close
         self.gateway_property = gateway_property
         self.ssl_context = gateway_parameters.ssl_context
-        self.converters: list[Any] | None = None
+        self._converters: list[Any] | None = None
         enable_mm = (
             gateway_property.enable_memory_management
             if gateway_property is not None
@@ -277,6 +277,19 @@ class GatewayClient:
         self._class_members: dict[str, dict[str, Any]] = {}
         # Set by JavaGateway when ferry launched the gateway's process: describes how it ended.
         self._describe_gateway_end: Any = None
+
+    @property
+    def converters(self) -> list[Any] | None:
+        """The input converters tried on call arguments (``auto_convert``), or None."""
+        return self._converters
+
+    @converters.setter
+    def converters(self, converters: list[Any] | None) -> None:
+        self._converters = converters
+        # Native member calls hand their arguments to the converters only when there are some.
+        native = self.__dict__.get("_native")
+        if native is not None:
+            native.has_converters = converters is not None
 
     @property
     def is_connected(self) -> bool:

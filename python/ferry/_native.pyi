@@ -65,6 +65,11 @@ class Client:
     def shutdown_gateway(self, owner: Any = None) -> None:
         """Sends Py4J's shutdown command and closes every connection."""
     @property
+    def has_converters(self) -> bool:
+        """Member calls go through the gateway client's input converters."""
+    @has_converters.setter
+    def has_converters(self, value: bool) -> None: ...
+    @property
     def is_connected(self) -> bool: ...
     @is_connected.setter
     def is_connected(self, connected: bool) -> None: ...
@@ -78,13 +83,16 @@ class Client:
     @property
     def endpoint(self) -> str: ...
 
-class Member:
-    """A method of a Java object; calling it calls Java (``JavaMember`` derives from it)."""
+class JavaMember:
+    """A method of a Java object, or a static method; calling it calls Java
+    (``ferry.java_gateway.JavaMember``)."""
 
     def __new__(
         cls, name: str, container: Any, target_id: str, gateway_client: Any
     ) -> Self: ...
     def __call__(self, *args: Any) -> Any: ...
+    def stream(self, *args: Any) -> Any:
+        """Calls a method returning a ``ReadableByteChannel``; a guard that reads its bytes."""
     @property
     def name(self) -> str: ...
     @property
@@ -93,6 +101,27 @@ class Member:
     def target_id(self) -> str: ...
     @property
     def gateway_client(self) -> Any: ...
+    @property
+    def command_header(self) -> str: ...
+    @property
+    def pool(self) -> Any: ...
+    @property
+    def converters(self) -> Any: ...
+
+class JavaObject:
+    """The native base of ``ferry.java_gateway.JavaObject``: the id, the gateway client, the
+    handle that keeps the id bound, and the lookup of Java methods."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __init__(self, target_id: str, gateway_client: Any) -> None: ...
+    @property
+    def _target_id(self) -> str: ...
+    @property
+    def _gateway_client(self) -> Any: ...
+    @property
+    def _auto_field(self) -> bool: ...
+    def _get_object_id(self) -> str: ...
+    def __getattr__(self, name: str) -> Any: ...
 
 @final
 class Ref:
@@ -114,12 +143,19 @@ def install(
     network_error: Callable[[Any, str, str | None, str], BaseException],
     py4j_error: Callable[[str], BaseException],
     decimal: type,
-    converting_call: Callable[[Member, tuple[Any, ...]], Any],
+    converting_call: Callable[[JavaMember, tuple[Any, ...]], Any],
 ) -> None:
     """Registers the package's hooks (once, at import)."""
 
 def set_converter_override(tag: str, overridden: bool) -> None:
     """Marks a primitive tag whose output converter the package replaced."""
+
+def install_proxy_hooks(
+    auto_field: Callable[[JavaObject, str], tuple[bool, Any]],
+    member_doc: Callable[[JavaMember], str | None],
+    member_stream: Callable[[JavaMember, tuple[Any, ...]], Any],
+) -> None:
+    """Registers the proxies' hooks (once, at import of ferry._proxies)."""
 
 # Calls from Java to Python (crates/python/src/callback.rs).
 

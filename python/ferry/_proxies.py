@@ -2,10 +2,13 @@
 
 Differences from py4j, same API:
 
-- a ``JavaObject`` holds a native handle on its id; when the proxy is garbage collected (by
-  reference counting: proxies and their members form no cycle) the id is queued for release;
-- a ``JavaMember`` is a native callable (``ferry._native.Member``): ``obj.method(...)`` goes
-  from the attribute lookup straight to the native call;
+- a ``JavaObject`` derives from ``ferry._native.JavaObject``, which holds a native handle on
+  its id; when the proxy and the members taken from it are garbage collected (by reference
+  counting: they form no cycle) the id is queued for release;
+- ``JavaMember`` is native (``ferry._native.JavaMember``): the first ``obj.method`` makes the
+  member natively and remembers it as a plain attribute of ``obj`` (the member holds ``obj``
+  weakly), so ``obj.method(...)`` is a dictionary lookup and a call that encodes the arguments,
+  waits for the reply with the GIL released and decodes it, all in Rust;
 - reflection answers are remembered per client and JVM view: a class name, and the static
   methods and nested classes of a class, cost no round trip the second time (they become plain
   attributes of the package, view or class object). Static field values are never remembered.
@@ -70,63 +73,49 @@ def _release_temps(temps: list[Any]) -> None:
                 detach()
 
 
-class JavaMember(_native.Member):
-    """A method of a Java object (or a static method of a class); calling it calls Java.
+JavaMember = _native.JavaMember
 
-    ``name``, ``container`` (the object; None for a static method), ``target_id`` and
-    ``gateway_client`` are read-only; the call itself is native."""
 
-    __slots__ = ("_gateway_doc",)
+def _build_args(member: JavaMember, args: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """The argument lines of a call (input converters applied) and the temporaries made."""
+    client = member.gateway_client
+    temps: list[Any] = []
+    if client.converters:
+        args, temps = _convert_args(args, client)
+    pool = client.gateway_property.pool
+    return "".join(get_command_part(a, pool) for a in args), temps
 
-    @property
-    def command_header(self) -> str:
-        return self.target_id + "\n" + self.name + "\n"
 
-    @property
-    def pool(self) -> Any:
-        return self.gateway_client.gateway_property.pool
+def _member_stream(member: JavaMember, args: tuple[Any, ...]) -> Any:
+    """``member.stream(*args)``: calls a method that returns a ``ReadableByteChannel``; returns
+    a guard whose ``read`` gives the channel's bytes (py4j's binary call)."""
+    args_command, temps = _build_args(member, args)
+    command = (
+        proto.STREAM_COMMAND_NAME
+        + member.command_header
+        + args_command
+        + proto.END_COMMAND_PART
+    )
+    client = member.gateway_client
+    try:
+        answer, guard = client.send_command(command, binary=True)
+        _get_return_value(answer, client, member.target_id, member.name)
+    finally:
+        _release_temps(temps)
+    return guard
 
-    @property
-    def converters(self) -> Any:
-        return self.gateway_client.converters
 
-    @property  # type: ignore[override]
-    def __doc__(self) -> str | None:
-        try:
-            return self._gateway_doc
-        except AttributeError:
-            self._gateway_doc: str | None = gateway_help(
-                self.gateway_client, self, display=False
-            )
-            return self._gateway_doc
+def _member_doc(member: JavaMember) -> str | None:
+    """``member.__doc__``: the help page of the method's overloads."""
+    return gateway_help(member.gateway_client, member, display=False)
 
-    def _build_args(self, *args: Any) -> tuple[str, list[Any]]:
-        client = self.gateway_client
-        temps: list[Any] = []
-        if client.converters:
-            args, temps = _convert_args(args, client)
-        pool = client.gateway_property.pool
-        return "".join(get_command_part(a, pool) for a in args), temps
 
-    def stream(self, *args: Any) -> Any:
-        """Calls a method that returns a ``ReadableByteChannel``; returns a guard whose ``read``
-        gives the channel's bytes (py4j's binary call)."""
-        args_command, temps = self._build_args(*args)
-        command = (
-            proto.STREAM_COMMAND_NAME
-            + self.command_header
-            + args_command
-            + proto.END_COMMAND_PART
-        )
-        try:
-            answer, guard = self.gateway_client.send_command(command, binary=True)
-            _get_return_value(answer, self.gateway_client, self.target_id, self.name)
-        finally:
-            _release_temps(temps)
-        return guard
-
-    def __repr__(self) -> str:
-        return f"<JavaMember {self.target_id}.{self.name}>"
+def _auto_field_lookup(obj: JavaObject, name: str) -> tuple[bool, Any]:
+    """A name looked up on an ``auto_field`` object: ``(True, value)`` when it is a field."""
+    is_field, value = obj._get_field(name)
+    if is_field:
+        obj._known_fields().add(name)
+    return is_field, value
 
 
 def _converting_call(member: JavaMember, args: tuple[Any, ...]) -> Any:
@@ -146,30 +135,19 @@ def _get_return_value(answer: str, client: Any, target_id: Any, name: Any) -> An
     return java_gateway.get_return_value(answer, client, target_id, name)
 
 
-class JavaObject:
+class JavaObject(_native.JavaObject):
     """A Java object held by the gateway. Attributes are its methods (``obj.size()``); fields
-    are read with ``get_field`` (or as attributes with ``auto_field``)."""
+    are read with ``get_field`` (or as attributes with ``auto_field``).
 
-    _ref: Any = None
-    _auto_field = False
+    ``_target_id``, ``_gateway_client``, ``_get_object_id()`` and the lookup of Java methods
+    are native (``ferry._native.JavaObject``)."""
+
     _gateway_doc: str | None = None
     _fully_populated = False
-
-    def __init__(self, target_id: str, gateway_client: GatewayClient) -> None:
-        self._target_id = target_id
-        self._gateway_client = gateway_client
-        prop = gateway_client.gateway_property
-        if prop.auto_field:
-            self._auto_field = True
-        if prop.enable_memory_management:
-            self._ref = gateway_client._native.retain(target_id)
 
     def _detach(self) -> None:
         """Releases the Java object now (it is sent with the next command)."""
         self._gateway_client.garbage_collect_object(self._target_id)
-
-    def _get_object_id(self) -> str:
-        return self._target_id
 
     @property  # type: ignore[override]
     def __doc__(self) -> str | None:
@@ -180,19 +158,6 @@ class JavaObject:
     def _known_fields(self) -> set[str]:
         fields: set[str] = self.__dict__.setdefault("_field_names", set())
         return fields
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:2] == "__" and name[-2:] == "__":
-            raise AttributeError(name)
-        if self._auto_field:
-            methods = self.__dict__.setdefault("_method_names", set())
-            if name not in methods:
-                is_field, value = self._get_field(name)
-                if is_field:
-                    self._known_fields().add(name)
-                    return value
-                methods.add(name)
-        return JavaMember(name, self, self._target_id, self._gateway_client)
 
     def _get_field(self, name: str) -> tuple[bool, Any]:
         command = (
@@ -540,7 +505,7 @@ def gateway_help(
 ) -> str | None:
     """The help page of a Java object, class or member (shown in a pager, or returned with
     ``display=False``). ``pattern`` filters members (``*`` wildcards, e.g. ``"get*"``)."""
-    if isinstance(var, JavaObject):
+    if isinstance(var, (JavaObject, _HelpTarget)):
         command = (
             proto.HELP_COMMAND_NAME
             + proto.HELP_OBJECT_SUBCOMMAND_NAME
@@ -563,11 +528,15 @@ def gateway_help(
     elif isinstance(var, JavaMember):
         if pattern is not None:
             raise Py4JError("pattern should be None with var is a JavaMember")
-        container = var.container
-        if container is None:
-            container = JavaClass(
-                var.target_id[len(proto.STATIC_PREFIX) :], gateway_client
-            )
+        target_id = var.target_id
+        container: Any
+        if target_id.startswith(proto.STATIC_PREFIX):
+            container = JavaClass(target_id[len(proto.STATIC_PREFIX) :], gateway_client)
+        else:
+            # The member's object may be gone; its id is still bound (the member holds it).
+            container = var.container
+            if container is None:
+                container = _HelpTarget(target_id)
         return gateway_help(
             gateway_client,
             container,
@@ -582,3 +551,16 @@ def gateway_help(
         pager(page)
         return None
     return page  # type: ignore[no-any-return]
+
+
+class _HelpTarget:
+    """The id of an object whose proxy is gone, for the help page of a member taken from it."""
+
+    def __init__(self, target_id: str) -> None:
+        self._target_id = target_id
+
+    def _get_object_id(self) -> str:
+        return self._target_id
+
+
+_native.install_proxy_hooks(_auto_field_lookup, _member_doc, _member_stream)

@@ -1,5 +1,6 @@
 //! `ferry._native.Client`: the connection pool of one gateway, seen from Python.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ferry_client::{Client, ClientError, Config, Endpoint, Options, Response};
@@ -19,6 +20,8 @@ use crate::hooks;
 #[pyclass(frozen, weakref, module = "ferry._native", name = "Client")]
 pub(crate) struct PyClient {
     inner: Client,
+    /// The gateway client has input converters (`auto_convert`): member calls go through them.
+    converters: AtomicBool,
 }
 
 fn seconds(name: &str, v: Option<f64>) -> PyResult<Option<Duration>> {
@@ -90,6 +93,25 @@ impl PyClient {
         }
     }
 
+    /// Whether member calls go through the package's input converters.
+    pub(crate) fn has_converters(&self) -> bool {
+        self.converters.load(Ordering::Relaxed)
+    }
+
+    /// Sends an encoded call (or constructor) command and returns the Python value of its
+    /// reply; an error reply raises through the package's handler with `target` and `name`.
+    pub(crate) fn call_encoded<'py>(
+        &self,
+        py: Python<'py>,
+        request: &[u8],
+        owner: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let response = self.roundtrip(py, Some(owner), request, Options::default())?;
+        Self::value(py, response, owner, target, name)
+    }
+
     /// The Rust client (for the callback module).
     pub(crate) fn inner(&self) -> &Client {
         &self.inner
@@ -145,6 +167,7 @@ impl PyClient {
             } else {
                 Client::new(config)
             },
+            converters: AtomicBool::new(false),
         })
     }
 
@@ -385,6 +408,18 @@ impl PyClient {
             Err(e) if e.is_gateway_gone() => Ok(()),
             Err(e) => Err(to_pyerr(py, e, owner, None)),
         }
+    }
+
+    /// Whether the gateway client has input converters (its `converters` is not None): member
+    /// calls then go through them.
+    #[getter]
+    fn get_has_converters(&self) -> bool {
+        self.has_converters()
+    }
+
+    #[setter]
+    fn set_has_converters(&self, value: bool) {
+        self.converters.store(value, Ordering::Relaxed);
     }
 
     /// Whether connections may still be opened (false after `shutdown_gateway`). Setting it

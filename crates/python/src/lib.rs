@@ -14,13 +14,16 @@ mod errors;
 mod handles;
 mod hooks;
 mod member;
+mod object;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
-    m.add_class::<member::Member>()?;
+    m.add_class::<member::JavaMember>()?;
+    m.add_class::<object::JavaObject>()?;
+    m.add_function(wrap_pyfunction!(object::install_proxy_hooks, m)?)?;
     m.add_class::<handles::Ref>()?;
     m.add_class::<handles::StreamReader>()?;
     m.add_function(wrap_pyfunction!(hooks::install, m)?)?;

@@ -1,5 +1,8 @@
-//! `ferry._native.Member`: the callable behind `JavaMember`, so that `obj.method(...)` runs no
-//! Python frame between the attribute lookup and the native call.
+//! `ferry._native.JavaMember`: a method of a Java object (or a static method of a class), whose
+//! call encodes the arguments, waits for the reply with the GIL released and decodes it, all in
+//! Rust. `ferry.java_gateway.JavaMember` is this class.
+
+use std::sync::{Arc, OnceLock};
 
 use pyo3::PyTraverseError;
 use pyo3::gc::PyVisit;
@@ -8,52 +11,134 @@ use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
 use crate::client::PyClient;
+use crate::encode::encode_args;
 use crate::hooks;
+use crate::object;
 
-/// A method of a Java object (or a static method): `name`, the object (`container`, None for a
-/// static method), the id the call is made on (`target_id`, `z:<class>` for a static method)
-/// and the gateway client. `ferry.java_gateway.JavaMember` derives from it.
-#[pyclass(subclass, frozen, module = "ferry._native", name = "Member")]
-pub(crate) struct Member {
-    #[pyo3(get)]
+/// What a member knows of the object it belongs to.
+enum Container {
+    /// A static method.
+    Static,
+    /// The object (held, as py4j's members hold theirs).
+    Held(Py<PyAny>),
+    /// None yet: the member an object remembers for a name, which each lookup of that name
+    /// copies with the object as container (remembering a member that holds its object would
+    /// make a cycle, which only the cyclic collector could free, delaying the release).
+    Unbound,
+}
+
+// A method of a Java object, or a static method (`container` None, `target_id` `z:<class>`).
+// Calling it calls Java. No doc comment: the class's docstring would hide the `__doc__` getter
+// (the help page of the method), as would a text signature.
+#[pyclass(subclass, frozen, module = "ferry.java_gateway", name = "JavaMember")]
+pub(crate) struct JavaMember {
     name: Py<PyString>,
-    #[pyo3(get)]
-    container: Py<PyAny>,
-    #[pyo3(get)]
     target_id: Py<PyString>,
-    #[pyo3(get)]
     gateway_client: Py<PyAny>,
+    native: Py<PyClient>,
+    container: Container,
+    /// `c\n<target id>\n<name>\n`: the start of every call command.
+    header: Arc<[u8]>,
+    /// The help page, once asked for.
+    doc: OnceLock<Py<PyAny>>,
+}
+
+fn header(target_id: &str, name: &str) -> Arc<[u8]> {
+    let mut out = Vec::with_capacity(4 + target_id.len() + name.len());
+    out.extend_from_slice(b"c\n");
+    out.extend_from_slice(target_id.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'\n');
+    out.into()
+}
+
+/// The native client of a Python gateway client (its `_native` attribute).
+pub(crate) fn native_client(gateway_client: &Bound<'_, PyAny>) -> PyResult<Py<PyClient>> {
+    let native = gateway_client.getattr(intern!(gateway_client.py(), "_native"))?;
+    Ok(native.cast_into::<PyClient>()?.unbind())
+}
+
+impl JavaMember {
+    /// The member an object remembers for `name` (container: none yet).
+    pub(crate) fn unbound(
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        target_id: &Py<PyString>,
+        gateway_client: &Py<PyAny>,
+        native: &Py<PyClient>,
+    ) -> PyResult<JavaMember> {
+        Ok(JavaMember {
+            name: name.clone().unbind(),
+            target_id: target_id.clone_ref(py),
+            gateway_client: gateway_client.clone_ref(py),
+            native: native.clone_ref(py),
+            container: Container::Unbound,
+            header: header(target_id.bind(py).to_str()?, name.to_str()?),
+            doc: OnceLock::new(),
+        })
+    }
+
+    /// A copy of this member whose container is `obj`.
+    pub(crate) fn bound_to(&self, obj: &Bound<'_, PyAny>) -> JavaMember {
+        let py = obj.py();
+        JavaMember {
+            name: self.name.clone_ref(py),
+            target_id: self.target_id.clone_ref(py),
+            gateway_client: self.gateway_client.clone_ref(py),
+            native: self.native.clone_ref(py),
+            container: Container::Held(obj.clone().unbind()),
+            header: self.header.clone(),
+            doc: OnceLock::new(),
+        }
+    }
 }
 
 #[pymethods]
-impl Member {
+impl JavaMember {
     #[new]
+    #[pyo3(text_signature = None)]
     fn new(
         name: Bound<'_, PyString>,
         container: Bound<'_, PyAny>,
         target_id: Bound<'_, PyString>,
         gateway_client: Bound<'_, PyAny>,
-    ) -> Member {
-        Member {
+    ) -> PyResult<JavaMember> {
+        let native = native_client(&gateway_client)?;
+        let header = header(target_id.to_str()?, name.to_str()?);
+        Ok(JavaMember {
             name: name.unbind(),
-            container: container.unbind(),
             target_id: target_id.unbind(),
             gateway_client: gateway_client.unbind(),
-        }
+            native,
+            container: if container.is_none() {
+                Container::Static
+            } else {
+                Container::Held(container.unbind())
+            },
+            header,
+            doc: OnceLock::new(),
+        })
     }
 
     /// Lets the cyclic GC see the references (a client's memo holds members that hold the
     /// client); clearing the other objects of such a cycle frees it.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.name)?;
-        visit.call(&self.container)?;
         visit.call(&self.target_id)?;
         visit.call(&self.gateway_client)?;
+        visit.call(&self.native)?;
+        if let Container::Held(c) = &self.container {
+            visit.call(c)?;
+        }
+        if let Some(doc) = self.doc.get() {
+            visit.call(doc)?;
+        }
         Ok(())
     }
 
-    /// Calls the method. With `auto_convert` on, the arguments go through the package's input
-    /// converters first.
+    /// Calls the method. With input converters (`auto_convert`), the arguments go through them
+    /// first (in Python).
     #[pyo3(signature = (*args))]
     fn __call__<'py>(
         slf: &Bound<'py, Self>,
@@ -61,18 +146,108 @@ impl Member {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        let client = this.gateway_client.bind(py);
-        if client.getattr(intern!(py, "converters"))?.is_truthy()? {
+        let native = this.native.get();
+        if native.has_converters() {
             return hooks::get(py)?.converting_call.bind(py).call1((slf, args));
         }
-        let native = client.getattr(intern!(py, "_native"))?;
-        let native = native.cast::<PyClient>()?;
-        native.get().call(
+        let owner = this.gateway_client.bind(py);
+        let mut request = Vec::with_capacity(this.header.len() + 2 + args.len() * 16);
+        request.extend_from_slice(&this.header);
+        encode_args(args, Some(owner), &mut request)?;
+        request.extend_from_slice(b"e\n");
+        native.call_encoded(
             py,
-            this.target_id.bind(py),
-            this.name.bind(py),
-            args,
-            client,
+            &request,
+            owner,
+            this.target_id.bind(py).as_any(),
+            this.name.bind(py).as_any(),
         )
+    }
+
+    /// The method's name.
+    #[getter]
+    fn name(&self, py: Python<'_>) -> Py<PyString> {
+        self.name.clone_ref(py)
+    }
+
+    /// The object (None for a static method).
+    #[getter]
+    fn container(&self, py: Python<'_>) -> Py<PyAny> {
+        match &self.container {
+            Container::Held(c) => c.clone_ref(py),
+            Container::Static | Container::Unbound => py.None(),
+        }
+    }
+
+    /// The id the call is made on (`z:<class>` for a static method).
+    #[getter]
+    fn target_id(&self, py: Python<'_>) -> Py<PyString> {
+        self.target_id.clone_ref(py)
+    }
+
+    /// The gateway client.
+    #[getter]
+    fn gateway_client(&self, py: Python<'_>) -> Py<PyAny> {
+        self.gateway_client.clone_ref(py)
+    }
+
+    /// The start of the call command: the target id and the name, each on its line.
+    #[getter]
+    fn command_header(&self) -> PyResult<String> {
+        Ok(String::from_utf8_lossy(&self.header[2..]).into_owned())
+    }
+
+    /// The gateway's pool of Python objects lent to Java.
+    #[getter]
+    fn pool<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.gateway_client
+            .bind(py)
+            .getattr(intern!(py, "gateway_property"))?
+            .getattr(intern!(py, "pool"))
+    }
+
+    /// The gateway client's input converters (None without `auto_convert`).
+    #[getter]
+    fn converters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.gateway_client
+            .bind(py)
+            .getattr(intern!(py, "converters"))
+    }
+
+    /// The help page of the method (its overloads), asked of the gateway once.
+    #[getter]
+    fn __doc__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        if let Some(doc) = this.doc.get() {
+            return Ok(doc.clone_ref(py));
+        }
+        let doc = object::hooks(py)?
+            .member_doc
+            .bind(py)
+            .call1((slf,))?
+            .unbind();
+        // Another thread may have asked at the same time: either answer is the page.
+        let _ = this.doc.set(doc.clone_ref(py));
+        Ok(doc)
+    }
+
+    /// Calls a method that returns a `ReadableByteChannel`; returns a guard whose `read` gives
+    /// the channel's bytes (py4j's binary call).
+    #[pyo3(signature = (*args))]
+    fn stream<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        object::hooks(py)?.member_stream.bind(py).call1((slf, args))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "<JavaMember {}.{}>",
+            self.target_id.bind(py).to_str()?,
+            self.name.bind(py).to_str()?
+        ))
     }
 }
