@@ -14,28 +14,47 @@ fn digits_and_exponent(sci: &str) -> (String, i32) {
     (digits.to_owned(), exp.parse().unwrap_or(0))
 }
 
+/// The spellings both languages share here: NaN, the infinities (as Java spells them) and the
+/// zeros. `None` for a finite, non-zero value.
+fn special(nan: bool, infinite: bool, zero: bool, negative: bool) -> Option<&'static str> {
+    Some(match (nan, infinite, zero, negative) {
+        (true, ..) => "NaN",
+        (_, true, _, false) => "Infinity",
+        (_, true, _, true) => "-Infinity",
+        (_, _, true, false) => "0.0",
+        (_, _, true, true) => "-0.0",
+        _ => return None,
+    })
+}
+
+/// Digits laid out plainly: `123.45`, `0.00123`, `1200.0` (at least one digit after the point).
+fn plain(digits: &str, exp: i32, out: &mut String) {
+    if exp >= 0 {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.push_str(digits);
+            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            out.push_str(".0");
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+        out.push_str(digits);
+    }
+}
+
 /// Lays digits out as Java does: plain between 10^-3 and 10^7, else `d.dddE<exp>`.
-fn java_layout(negative: bool, digits: &str, exp: i32, out: &mut String) {
+fn java_layout(negative: bool, digits: &str, exp: i32) -> String {
+    let mut out = String::with_capacity(24);
     if negative {
         out.push('-');
     }
     if (-3..7).contains(&exp) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(digits);
-        }
+        plain(digits, exp, &mut out);
     } else {
         out.push_str(&digits[..1]);
         out.push('.');
@@ -43,52 +62,31 @@ fn java_layout(negative: bool, digits: &str, exp: i32, out: &mut String) {
         out.push('E');
         out.push_str(&exp.to_string());
     }
+    out
 }
 
 /// `Double.toString(v)`: `1.0`, `1.0E-5`, `1.0E10`, `NaN`, `-Infinity`, `-0.0`.
 pub fn format_java_double(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    if let Some(s) = special(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
+        return s.into();
     }
     let (digits, exp) = digits_and_exponent(&format!("{v:e}"));
-    let mut out = String::with_capacity(24);
-    java_layout(v < 0.0, &digits, exp, &mut out);
-    out
+    java_layout(v < 0.0, &digits, exp)
 }
 
 /// `Float.toString(v)`, with the shortest digits of the `f32`.
 pub fn format_java_float(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    if let Some(s) = special(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
+        return s.into();
     }
     let (digits, exp) = digits_and_exponent(&format!("{v:e}"));
-    let mut out = String::with_capacity(16);
-    java_layout(v < 0.0, &digits, exp, &mut out);
-    out
+    java_layout(v < 0.0, &digits, exp)
 }
 
 /// py4j's `encode_float`: Python's `repr(v)`, with infinities and NaN spelled as Java spells them.
 pub fn format_python_float(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    if let Some(s) = special(v.is_nan(), v.is_infinite(), v == 0.0, v.is_sign_negative()) {
+        return s.into();
     }
     let (digits, exp) = digits_and_exponent(&format!("{v:e}"));
     let mut out = String::with_capacity(24);
@@ -96,22 +94,7 @@ pub fn format_python_float(v: f64) -> String {
         out.push('-');
     }
     if (-4..16).contains(&exp) {
-        if exp >= 0 {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
+        plain(&digits, exp, &mut out);
     } else {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
