@@ -39,7 +39,10 @@ def _after_fork_in_child() -> None:
         client.after_fork()
 
 
-if hasattr(os, "register_at_fork"):
+# Every native client learns of forks from this hook, so that requests need not compare the
+# process id (a system call) to notice they run in a child.
+_FORKS_REPORTED = hasattr(os, "register_at_fork")
+if _FORKS_REPORTED:
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
@@ -269,6 +272,7 @@ class GatewayClient:
             pinned_threads=self._PINNED_THREADS,
         )
         _clients.add(self._native)
+        self._native.forks_reported = _FORKS_REPORTED
         # Reflection memo: per JVM view id, name -> (JavaPackage/JavaClass, expiry or None).
         self._view_memos: dict[str, dict[str, tuple[Any, float | None]]] = {}
         # The JVMView objects of each view id (for java_import to make them forget names).

@@ -75,6 +75,11 @@ class Client:
     def is_connected(self, connected: bool) -> None: ...
     def after_fork(self) -> None:
         """Forgets the parent's connections and references (in a forked child)."""
+    @property
+    def forks_reported(self) -> bool:
+        """``after_fork`` is called in every forked child: requests skip the pid check."""
+    @forks_reported.setter
+    def forks_reported(self, reported: bool) -> None: ...
     def stats(self) -> dict[str, int]:
         """commands, releases, round_trips, connections_opened, idle_connections,
         held_references, pending_releases."""

@@ -302,7 +302,7 @@ class JavaClass:
 
     def __call__(self, *args: Any) -> Any:
         client = self._gateway_client
-        if client.converters:
+        if client._converters:
             args, temps = _convert_args(args, client)
             try:
                 return client._native.construct(self._fqn, args, client)

@@ -106,3 +106,8 @@ def test_the_gateway_works_in_a_child_started_before_any_call(
         assert gateway.jvm.java.lang.Math.max(2, 9) == 9
     finally:
         client_helpers.close_gateway(gateway)
+
+
+def test_forks_are_reported_by_the_at_fork_hook(fgateway: Any) -> None:
+    # The package registers after_fork with os.register_at_fork, so requests skip the pid check.
+    assert fgateway._gateway_client._native.forks_reported is True

@@ -18,6 +18,10 @@ use crate::release::{Queued, ReleaseQueue, is_permanent};
 /// How long closing a client waits for its last releases to be acknowledged.
 const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
 
+/// A connection as the pool keeps it: boxed, so that handing it from the pool to a request and
+/// back moves a pointer, not the connection and its buffers' bookkeeping.
+type Conn = Box<Connection>;
+
 /// A client of one gateway. Cheap to clone; clones share the pool.
 ///
 /// Calls from several threads run on several connections at once, as py4j's `GatewayClient`
@@ -31,7 +35,7 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Pool {
-    idle: Vec<Connection>,
+    idle: Vec<Conn>,
     pid: u32,
 }
 
@@ -44,6 +48,9 @@ pub(crate) struct Shared {
     registry: Mutex<Vec<Weak<Counters>>>,
     connected: AtomicBool,
     opened: AtomicU64,
+    /// The host calls [`Client::after_fork`] in every forked child (see
+    /// [`Client::set_forks_reported`]): requests skip the process-id check.
+    forks_reported: AtomicBool,
     /// Pinned-thread mode: calls go over the calling thread's own connection.
     pinned: Option<Arc<Pinned>>,
 }
@@ -145,6 +152,7 @@ impl Client {
                 registry: Mutex::new(Vec::new()),
                 connected: AtomicBool::new(true),
                 opened: AtomicU64::new(0),
+                forks_reported: AtomicBool::new(false),
                 pinned,
             }),
         }
@@ -277,7 +285,7 @@ impl Client {
                 id: id.to_owned(),
             };
         }
-        self.shared.check_fork();
+        self.shared.check_fork_unless_reported();
         self.shared.releases.retain(id);
         Retained {
             shared: Some(self.shared.clone()),
@@ -291,7 +299,7 @@ impl Client {
         if is_permanent(id) || !self.shared.config.memory_management {
             return;
         }
-        self.shared.check_fork();
+        self.shared.check_fork_unless_reported();
         if self
             .shared
             .releases
@@ -386,6 +394,21 @@ impl Client {
     pub fn after_fork(&self) {
         self.shared.check_fork();
     }
+
+    /// Tells the client that its host calls [`Client::after_fork`] in every forked child before
+    /// the child uses the client (Python's `os.register_at_fork` does): requests, handles and
+    /// releases then skip the check of the process id, a system call each. Without it (the
+    /// default) every request compares the process id.
+    pub fn set_forks_reported(&self, reported: bool) {
+        self.shared
+            .forks_reported
+            .store(reported, Ordering::Relaxed);
+    }
+
+    /// Whether the host reports forks (see [`Client::set_forks_reported`]).
+    pub fn forks_reported(&self) -> bool {
+        self.shared.forks_reported.load(Ordering::Relaxed)
+    }
 }
 
 impl Shared {
@@ -410,12 +433,24 @@ impl Shared {
         }
     }
 
-    fn checkout(&self) -> Result<Connection, ClientError> {
+    /// [`Shared::check_fork`], unless the host reports forks (then it already ran in a child).
+    fn check_fork_unless_reported(&self) {
+        if !self.forks_reported.load(Ordering::Relaxed) {
+            self.check_fork();
+        }
+    }
+
+    fn checkout(&self) -> Result<Conn, ClientError> {
         if !self.connected.load(Ordering::SeqCst) {
             return Err(ClientError::NotConnected);
         }
-        let pid = std::process::id();
-        {
+        if self.forks_reported.load(Ordering::Relaxed) {
+            // A child has run `after_fork` before getting here: the idle connections are its own.
+            if let Some(c) = self.lock_pool().idle.pop() {
+                return Ok(c);
+            }
+        } else {
+            let pid = std::process::id();
             let mut pool = self.lock_pool();
             if pool.pid == pid {
                 if let Some(c) = pool.idle.pop() {
@@ -427,9 +462,13 @@ impl Shared {
         self.open()
     }
 
-    fn open(&self) -> Result<Connection, ClientError> {
+    fn open(&self) -> Result<Conn, ClientError> {
         let counters = Arc::new(Counters::default());
-        let conn = Connection::open(&self.config, counters.clone(), self.totals.clone())?;
+        let conn = Box::new(Connection::open(
+            &self.config,
+            counters.clone(),
+            self.totals.clone(),
+        )?);
         self.opened.fetch_add(1, Ordering::Relaxed);
         self.registry
             .lock()
@@ -438,7 +477,7 @@ impl Shared {
         Ok(conn)
     }
 
-    fn checkin(&self, conn: Connection) {
+    fn checkin(&self, conn: Conn) {
         // The connection was checked out (or opened) in this process: `checkout` compares the
         // pid, so no second system call is needed here.
         let mut pool = self.lock_pool();
@@ -450,12 +489,12 @@ impl Shared {
         }
     }
 
-    fn discard(&self, conn: Connection) {
+    fn discard(&self, conn: Conn) {
         conn.close();
     }
 
     fn close_idle(&self) {
-        let idle: Vec<Connection> = self.lock_pool().idle.drain(..).collect();
+        let idle: Vec<Conn> = self.lock_pool().idle.drain(..).collect();
         for c in idle {
             c.close();
         }
@@ -476,11 +515,11 @@ impl Shared {
     /// Handles the one retry on a stale pooled connection, interrupts and timeouts (cancel).
     fn exchange(
         &self,
-        conn: Connection,
+        conn: Conn,
         command: &[u8],
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
-    ) -> Result<(Connection, Response), ClientError> {
+    ) -> Result<(Conn, Response), ClientError> {
         let mut last = None;
         let conn = self.exchange_with(conn, command, 1, options, interrupted, &mut |r| {
             last = Some(r)
@@ -494,13 +533,13 @@ impl Shared {
     /// [`Shared::exchange`] for `count` commands, each reply handed to `sink`.
     fn exchange_with(
         &self,
-        mut conn: Connection,
+        mut conn: Conn,
         commands: &[u8],
         count: usize,
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
         sink: &mut dyn FnMut(Response),
-    ) -> Result<Connection, ClientError> {
+    ) -> Result<Conn, ClientError> {
         let ids = if self.config.memory_management {
             self.releases.take(self.config.release_batch)
         } else {
@@ -656,7 +695,7 @@ impl Shared {
 
 /// A request of one command always yields one reply or an error; this is the error for the
 /// impossible other case.
-fn unreachable_reply(conn: Connection) -> Result<(Connection, Response), ClientError> {
+fn unreachable_reply(conn: Conn) -> Result<(Conn, Response), ClientError> {
     conn.close();
     Err(ClientError::Closed {
         endpoint: "the gateway".into(),
@@ -684,7 +723,7 @@ fn encode_releases(ids: &[String], out: &mut Vec<u8>) {
 /// The raw bytes that follow a stream (`S`) reply. Dropping the reader closes its connection.
 #[derive(Debug)]
 pub struct StreamReader {
-    conn: Option<Connection>,
+    conn: Option<Conn>,
     pending: Vec<u8>,
 }
 

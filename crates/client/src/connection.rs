@@ -55,7 +55,9 @@ impl Counters {
 
     fn record(&self, commands: usize, releases: usize) {
         self.commands.fetch_add(commands as u64, Ordering::Relaxed);
-        self.releases.fetch_add(releases as u64, Ordering::Relaxed);
+        if releases > 0 {
+            self.releases.fetch_add(releases as u64, Ordering::Relaxed);
+        }
         self.round_trips.fetch_add(1, Ordering::Relaxed);
     }
 }

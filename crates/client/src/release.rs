@@ -2,6 +2,7 @@
 //! go of, waiting to be sent as `m d` commands.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,9 @@ struct State {
 pub(crate) struct ReleaseQueue {
     state: Mutex<State>,
     wake: Condvar,
+    /// `state.pending` is not empty (kept under the lock): a request with nothing to release
+    /// does not take the lock.
+    any_pending: AtomicBool,
 }
 
 /// What a caller must do after queuing a release.
@@ -87,6 +91,7 @@ impl ReleaseQueue {
             st.oldest = Some(Instant::now());
         }
         st.pending.push(id);
+        self.any_pending.store(true, Ordering::Relaxed);
         if st.pending.len() == 1 || st.pending.len() >= batch {
             self.wake.notify_all();
         }
@@ -100,8 +105,16 @@ impl ReleaseQueue {
 
     /// Takes up to `max` pending ids, oldest first.
     pub(crate) fn take(&self, max: usize) -> Vec<String> {
+        // A release queued by another thread at this very moment goes with a later command or
+        // with the flusher, as it would if it had come a moment later.
+        if !self.any_pending.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
         let mut st = self.lock();
-        take_from(&mut st, max)
+        let batch = take_from(&mut st, max);
+        self.any_pending
+            .store(!st.pending.is_empty(), Ordering::Relaxed);
+        batch
     }
 
     /// Puts ids back at the front of the queue (their write failed before the gateway saw them).
@@ -112,6 +125,7 @@ impl ReleaseQueue {
         let mut st = self.lock();
         let rest = std::mem::replace(&mut st.pending, ids);
         st.pending.extend(rest);
+        self.any_pending.store(true, Ordering::Relaxed);
         if st.oldest.is_none() {
             st.oldest = Some(Instant::now());
         }
@@ -133,7 +147,10 @@ impl ReleaseQueue {
             let due = st.oldest.map_or_else(Instant::now, |t| t + delay);
             let now = Instant::now();
             if now >= due || st.pending.len() >= batch {
-                return Some(take_from(&mut st, batch));
+                let taken = take_from(&mut st, batch);
+                self.any_pending
+                    .store(!st.pending.is_empty(), Ordering::Relaxed);
+                return Some(taken);
             }
             st = self
                 .wake
@@ -160,6 +177,7 @@ impl ReleaseQueue {
         let mut st = self.lock();
         st.live.clear();
         st.pending.clear();
+        self.any_pending.store(false, Ordering::Relaxed);
         st.oldest = None;
         st.flusher = false;
     }

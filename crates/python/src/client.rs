@@ -440,6 +440,18 @@ impl PyClient {
         self.inner.after_fork();
     }
 
+    /// Set when `after_fork` is called in every forked child (the package registers it with
+    /// `os.register_at_fork`): requests then skip the check of the process id, a system call.
+    #[getter]
+    fn get_forks_reported(&self) -> bool {
+        self.inner.forks_reported()
+    }
+
+    #[setter]
+    fn set_forks_reported(&self, reported: bool) {
+        self.inner.set_forks_reported(reported);
+    }
+
     /// The client's counters: commands, releases, round_trips, connections_opened,
     /// idle_connections, held_references, pending_releases.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
