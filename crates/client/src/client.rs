@@ -489,6 +489,8 @@ impl Shared {
         }
     }
 
+    // Connections travel boxed between the pool and requests; unboxing here would copy one.
+    #[allow(clippy::boxed_local)]
     fn discard(&self, conn: Conn) {
         conn.close();
     }
@@ -695,6 +697,7 @@ impl Shared {
 
 /// A request of one command always yields one reply or an error; this is the error for the
 /// impossible other case.
+#[allow(clippy::boxed_local)]
 fn unreachable_reply(conn: Conn) -> Result<(Conn, Response), ClientError> {
     conn.close();
     Err(ClientError::Closed {

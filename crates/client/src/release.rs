@@ -24,6 +24,9 @@ struct State {
     oldest: Option<Instant>,
     /// A flusher thread runs for this queue.
     flusher: bool,
+    /// The flusher waits with no deadline (nothing was pending): the next release must wake
+    /// it. While it waits for a deadline, a release needs no wake-up: it checks again then.
+    flusher_idle: bool,
     /// The owning client is gone: the flusher ends.
     stopped: bool,
 }
@@ -92,7 +95,9 @@ impl ReleaseQueue {
         }
         st.pending.push(id);
         self.any_pending.store(true, Ordering::Relaxed);
-        if st.pending.len() == 1 || st.pending.len() >= batch {
+        // Each wake-up is a system call and a switch to the flusher thread: only when it would
+        // otherwise not look at the queue in time.
+        if (st.pending.len() == 1 && st.flusher_idle) || st.pending.len() >= batch {
             self.wake.notify_all();
         }
         if st.flusher || st.stopped {
@@ -141,7 +146,9 @@ impl ReleaseQueue {
                 return None;
             }
             if st.pending.is_empty() {
+                st.flusher_idle = true;
                 st = self.wake.wait(st).unwrap_or_else(PoisonError::into_inner);
+                st.flusher_idle = false;
                 continue;
             }
             let due = st.oldest.map_or_else(Instant::now, |t| t + delay);
@@ -257,6 +264,39 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(25));
         q.stop();
         assert_eq!(q.wait_batch(Duration::from_millis(30), 100), None);
+    }
+
+    #[test]
+    fn an_idle_flusher_is_woken_by_the_first_release() {
+        let q = std::sync::Arc::new(ReleaseQueue::default());
+        let flusher = {
+            let q = q.clone();
+            std::thread::spawn(move || q.wait_batch(Duration::from_millis(10), 100))
+        };
+        while !q.lock().flusher_idle {
+            std::thread::yield_now();
+        }
+        q.retain("o1");
+        q.release("o1", 100);
+        assert_eq!(flusher.join().unwrap(), Some(vec!["o1".to_owned()]));
+    }
+
+    #[test]
+    fn a_release_queued_while_the_flusher_waits_for_a_deadline_needs_no_wake_up() {
+        let q = std::sync::Arc::new(ReleaseQueue::default());
+        q.retain("a");
+        q.release("a", 100);
+        let flusher = {
+            let q = q.clone();
+            std::thread::spawn(move || q.wait_batch(Duration::from_millis(500), 100))
+        };
+        // A request takes "a" with it before its deadline; "b" comes while the flusher waits
+        // for that deadline, so it is not woken: it finds "b" when it looks again.
+        assert_eq!(q.take(100), vec!["a".to_owned()]);
+        q.retain("b");
+        q.release("b", 100);
+        assert!(!q.lock().flusher_idle);
+        assert_eq!(flusher.join().unwrap(), Some(vec!["b".to_owned()]));
     }
 
     #[test]
