@@ -266,7 +266,7 @@ impl Engine {
 
     /// Runs one command. Never panics on bad input; the transport catches panics from bugs.
     pub fn execute(&self, env: &Env, cmd: Command) -> Outcome {
-        match env.with_frame(64, |env| self.dispatch(env, cmd)) {
+        match env.with_frame(16, |env| self.dispatch(env, cmd)) {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Reply(self.failure_reply(env, Failure::from_jni(e))),
         }

@@ -204,9 +204,9 @@ impl Decoder {
             }
             let rest = &self.buf[self.scan..self.filled];
             let pos = if java {
-                rest.iter().position(|&c| c == b'\n' || c == b'\r')
+                memchr::memchr2(b'\n', b'\r', rest)
             } else {
-                rest.iter().position(|&c| c == b'\n')
+                memchr::memchr(b'\n', rest)
             };
             match pos {
                 Some(p) => {

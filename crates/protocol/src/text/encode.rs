@@ -10,9 +10,8 @@ use crate::{
     Value, ViewCommand,
 };
 
-fn push_int(out: &mut Vec<u8>, v: impl std::fmt::Display) {
-    use std::io::Write as _;
-    let _ = write!(out, "{v}");
+fn push_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends one typed value (without its line end) as `side` writes it.
@@ -31,11 +30,11 @@ pub fn encode_value(value: &Value, side: Side, out: &mut Vec<u8>) {
         }),
         Value::Int(v) => {
             out.push(b'i');
-            push_int(out, v);
+            push_int(out, *v);
         }
         Value::Long(v) => {
             out.push(b'L');
-            push_int(out, v);
+            push_int(out, *v);
         }
         Value::Double(v) => {
             out.push(b'd');
