@@ -34,7 +34,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -52,7 +52,7 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = TESTS_DIR.parent
 SOURCES = TESTS_DIR / "java" / "callbacks"
-FERRY_BIN = REPO_ROOT / ".venv" / "bin" / "ferry"
+FERRY_BIN = Path(os.environ.get("FERRY_CLI") or REPO_ROOT / ".venv" / "bin" / "ferry")
 ENTRY_POINT = "callbacks.CallbackApp"
 MODES = ("default", "pinned")
 
@@ -506,10 +506,12 @@ def poll_until(
         time.sleep(interval_s)
 
 
-def run_python(code: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Runs ``code`` in a fresh interpreter of this venv."""
+def run_python(
+    code: str, timeout: float = 60.0, args: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Runs ``code`` in a fresh interpreter of this venv, with ``args`` in ``sys.argv[1:]``."""
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", textwrap.dedent(code), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

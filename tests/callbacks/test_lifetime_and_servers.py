@@ -7,6 +7,7 @@ import contextlib
 import gc
 import socket
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,6 +42,17 @@ class Recorder:
 
     class Java:
         implements = ("callbacks.Listener",)
+
+
+def connect_to(port: int) -> socket.socket:
+    """A raw connection to a Python server (py4j's starts listening from its thread, a moment
+    after start() returned)."""
+    for _ in range(100):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=10)
+        except ConnectionRefusedError:
+            time.sleep(0.05)
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
 
 
 def sort_descending(gateway: Any, values: tuple[int, ...]) -> list[int]:
@@ -126,7 +138,7 @@ def test_a_wrong_or_missing_token_is_refused(mode: str, connect: Any, cb: Any) -
     port = gateway.get_callback_server().get_listening_port()
 
     def exchange(payload: bytes) -> bytes:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with connect_to(port) as s:
             s.sendall(payload)
             with contextlib.suppress(OSError):
                 # The server may have reset the connection already.
@@ -278,7 +290,7 @@ def test_signals_of_the_python_server(
 def test_read_timeout_resets_silent_connections(connect: Any, cb: Any) -> None:
     gateway = connect(read_timeout=0.3)
     port = gateway.get_callback_server().get_listening_port()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    with connect_to(port) as s:
         s.sendall(b"g\np999999\ne\n")
         assert s.recv(16) == b"!y\n"
         try:

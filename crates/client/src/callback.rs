@@ -473,7 +473,7 @@ pub(crate) fn describe_incoming(m: &Incoming) -> String {
 #[derive(Debug)]
 pub struct Connection {
     stream: Mutex<Option<TcpStream>>,
-    closer: Stream,
+    closer: Mutex<Option<Stream>>,
     peer: SocketAddr,
     closed: AtomicBool,
 }
@@ -484,7 +484,7 @@ impl Connection {
         let closer = Stream::Tcp(stream.try_clone()?);
         Ok(Connection {
             stream: Mutex::new(Some(stream)),
-            closer,
+            closer: Mutex::new(Some(closer)),
             peer,
             closed: AtomicBool::new(false),
         })
@@ -520,10 +520,17 @@ impl Connection {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
-        if reset {
-            reset_stream(&self.closer);
-        } else {
-            self.closer.shutdown();
+        let closer = self
+            .closer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(closer) = closer {
+            if reset {
+                reset_stream(&closer);
+            } else {
+                closer.shutdown();
+            }
         }
         drop(
             self.stream

@@ -648,9 +648,11 @@ impl Pinned {
     }
 
     /// Closes the connections Python threads opened (a thread's next call opens a new one).
-    /// Connections Java opened stay: the server closes those.
+    /// Connections Java opened stay: the server closes those. The calling thread's connection
+    /// is let go of at once; other threads let go of theirs at their next call or when they end.
     pub fn close_all(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.forget_own_slot();
         let live: Vec<Arc<Closer>> = self
             .live
             .lock()
@@ -663,6 +665,23 @@ impl Pinned {
                 c.close(false);
             }
         }
+    }
+
+    /// Drops the calling thread's connection of this client if no exchange is in progress on it
+    /// (a connection in use stays with the code using it).
+    fn forget_own_slot(&self) {
+        let id = self.id;
+        let taken = SLOTS
+            .try_with(|slots| {
+                let mut slots = slots.try_borrow_mut().ok()?;
+                let i = slots
+                    .iter()
+                    .position(|s| s.owner == id && s.conn.depth.get() == 0 && s.conn.from_client)?;
+                Some(slots.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        drop(taken);
     }
 
     /// Asks Java to stop the call running on the connection whose local port is `port` (Py4J's
@@ -692,6 +711,7 @@ impl Pinned {
 
 impl Drop for Pinned {
     fn drop(&mut self) {
+        self.forget_own_slot();
         let live: Vec<Arc<Closer>> = self
             .live
             .get_mut()
