@@ -6,9 +6,11 @@
 
 The modules carry py4j's names (``ferry.java_gateway``, ``ferry.protocol``,
 ``ferry.java_collections``, ...); ``ferry.compat.install_as_py4j()`` makes ``import py4j`` use
-them.
+them. With a ferry gateway, whole values move in one message: ``ferry.to_java(value)``,
+``ferry.to_python(java_object)``, ``ferry.to_numpy(java_array)``, ``ferry.arrow.to_table``.
 """
 
+from ferry._values import to_java, to_numpy, to_python
 from ferry.java_gateway import (
     CallbackServerParameters,
     GatewayClient,
@@ -57,4 +59,7 @@ __all__ = [
     "java_import",
     "launch_gateway",
     "set_field",
+    "to_java",
+    "to_numpy",
+    "to_python",
 ]

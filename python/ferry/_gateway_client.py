@@ -30,6 +30,8 @@ DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 25333
 
 _clients: weakref.WeakSet[_native.Client] = weakref.WeakSet()
+# The live gateway clients (ferry.to_java finds the only one when it is not told which).
+_gateway_clients: weakref.WeakSet[GatewayClient] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
@@ -263,6 +265,9 @@ class GatewayClient:
             else gateway_parameters.enable_memory_management
         )
         token = gateway_parameters.auth_token
+        protocol = getattr(gateway_parameters, "protocol", None)
+        if protocol is None:
+            protocol = os.environ.get("FERRY_PROTOCOL") or "auto"
         self._native = _native.Client(
             self.address,
             int(self.port),
@@ -270,8 +275,10 @@ class GatewayClient:
             read_timeout=gateway_parameters.read_timeout or None,
             memory_management=bool(enable_mm),
             pinned_threads=self._PINNED_THREADS,
+            protocol=protocol,
         )
         _clients.add(self._native)
+        _gateway_clients.add(self)
         self._native.forks_reported = _FORKS_REPORTED
         # Reflection memo: per JVM view id, name -> (JavaPackage/JavaClass, expiry or None).
         self._view_memos: dict[str, dict[str, tuple[Any, float | None]]] = {}
@@ -363,13 +370,20 @@ class GatewayClient:
     # ferry's additions -------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        """Counters: commands, releases, round_trips, connections_opened, idle_connections,
-        held_references, pending_releases."""
+        """Counters: commands, releases, round_trips, frames, connections_opened,
+        idle_connections, held_references, pending_releases, refused_hellos, protocol."""
         return self._native.stats()
 
     def connection_stats(self) -> list[dict[str, int]]:
-        """Counters of each open connection: commands, releases, round_trips."""
+        """Counters of each open connection: commands, releases, round_trips, frames, and its
+        protocol (1: Py4J's text, 2: ferry's binary)."""
         return self._native.connection_stats()
+
+    @property
+    def protocol(self) -> int:
+        """The protocol calls speak: 1 (Py4J's text protocol) or 2 (ferry's binary protocol).
+        Asks the gateway (opens a connection) when no connection told yet."""
+        return int(self._native.protocol(self))
 
     def flush_releases(self) -> None:
         """Sends the queued reference releases now."""

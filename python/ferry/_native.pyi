@@ -24,6 +24,7 @@ class Client:
         connect_timeout: float | None = None,
         release_delay: float = 0.05,
         pinned_threads: bool = False,
+        protocol: str = "auto",
     ) -> Client: ...
     def call(self, target: str, method: str, args: tuple[Any, ...], owner: Any) -> Any:
         """Calls a method (``target`` is an object id, or ``z:<class>`` for a static method)."""
@@ -35,8 +36,27 @@ class Client:
         self, target: str, method: str, calls: Iterable[tuple[Any, ...]], owner: Any
     ) -> int:
         """Calls a method once per argument tuple, pipelined; raises the first error."""
+    def call_many(
+        self, target: str, method: str, calls: Iterable[tuple[Any, ...]], owner: Any
+    ) -> list[Any]:
+        """Calls a method once per argument tuple, pipelined; the results in order (the first
+        error is raised after every reply was read)."""
     def construct(self, fqn: str, args: tuple[Any, ...], owner: Any) -> Any:
         """Calls a constructor."""
+    def protocol(self, owner: Any = None) -> int:
+        """The protocol calls speak (1: Py4J's text, 2: ferry's binary); asks the gateway when
+        not known yet."""
+    @property
+    def negotiated(self) -> int | None:
+        """The protocol negotiated so far, or None before the first connection."""
+    def to_java(self, value: Any, owner: Any, deep: bool = True) -> Any:
+        """v2: a Python value made into a Java object in one frame."""
+    def to_python(self, target_id: str, owner: Any) -> Any:
+        """v2: a Java object's value, deeply, in one round trip."""
+    def to_numpy(self, target_id: str, owner: Any) -> Any:
+        """v2: a Java primitive array (or list of boxed numbers) as a numpy array."""
+    def iterate(self, target_id: str, max: int, owner: Any) -> list[Any]:
+        """v2: up to ``max`` next elements of a Java iterator (empty once exhausted)."""
     def request(
         self,
         command: str,
@@ -81,10 +101,10 @@ class Client:
     @forks_reported.setter
     def forks_reported(self, reported: bool) -> None: ...
     def stats(self) -> dict[str, int]:
-        """commands, releases, round_trips, connections_opened, idle_connections,
-        held_references, pending_releases."""
+        """commands, releases, round_trips, frames, connections_opened, idle_connections,
+        held_references, pending_releases, refused_hellos, protocol (0 while unknown)."""
     def connection_stats(self) -> list[dict[str, int]]:
-        """Per open connection: commands, releases, round_trips."""
+        """Per open connection: commands, releases, round_trips, frames, protocol."""
     @property
     def endpoint(self) -> str: ...
 
@@ -134,6 +154,20 @@ class Ref:
 
     @property
     def id(self) -> str: ...
+
+@final
+class Bulk:
+    """A value to send by value (protocol v2): a collection becomes a Java collection (or a
+    Java array where the parameter is one) in the call's frame."""
+
+    def __new__(cls, value: Any, deep: bool = True) -> Bulk: ...
+    @property
+    def value(self) -> Any: ...
+    @property
+    def deep(self) -> bool: ...
+
+def install_bulk_hooks(element: Callable[[Any, Any], Any]) -> None:
+    """Registers the converter of unknown elements of bulk values (once, at import)."""
 
 @final
 class StreamReader:

@@ -46,19 +46,43 @@ def _convert_args(
     args: tuple[Any, ...], client: Any
 ) -> tuple[tuple[Any, ...], list[Any]]:
     """Applies the input converters (``auto_convert``); returns the new arguments and the
-    temporary Java objects made for them (released after the call)."""
+    temporary Java objects made for them (released after the call).
+
+    Over protocol v2, what ferry's own collection converters claim is not converted here: it is
+    marked to travel by value (``_native.Bulk``), in the call's frame, nested collections
+    included; custom converters (PySpark's, say) still run first, in their order, for the
+    arguments and for the elements of the collections."""
     converters = client.converters
     new_args = []
     temps = []
+    bulk: bool | None = None
     for arg in args:
         if not isinstance(arg, JavaObject):
             for converter in converters:
                 if converter.can_convert(arg):
+                    if getattr(converter, "_ferry_bulk", False):
+                        if bulk is None:
+                            bulk = client._native.protocol(client) == 2
+                        if bulk:
+                            arg = _native.Bulk(arg)
+                            break
                     arg = converter.convert(arg, client)
                     temps.append(arg)
                     break
         new_args.append(arg)
     return tuple(new_args), temps
+
+
+def _bulk_element(obj: Any, client: Any) -> Any:
+    """What an element of a value sent by value becomes when a custom input converter claims
+    it (ferry's own collection converters are skipped: the encoder handles collections); None
+    when no converter does."""
+    for converter in client.converters or ():
+        if getattr(converter, "_ferry_bulk", False):
+            continue
+        if converter.can_convert(obj):
+            return converter.convert(obj, client)
+    return None
 
 
 def _release_temps(temps: list[Any]) -> None:
@@ -564,3 +588,4 @@ class _HelpTarget:
 
 
 _native.install_proxy_hooks(_auto_field_lookup, _member_doc, _member_stream)
+_native.install_bulk_hooks(_bulk_element)

@@ -6,10 +6,20 @@ Differences from py4j, same results: converting a Python collection sends its el
 batches of pipelined calls (a few round trips instead of one per element); a Java array's
 length is asked once; reading a list element by a non-negative index is one call. Iterating
 stops on ``NoSuchElementException`` only: other Java errors are raised, not swallowed.
+
+Over ferry's protocol v2 (a ferry gateway):
+
+- the collection converters do not build the Java collection call by call: the value travels
+  in the call's frame (``_native.Bulk``), nested collections included;
+- iterating a ``JavaList``, ``JavaSet`` or ``JavaMap`` fetches elements in chunks (one round
+  trip for up to thousands of elements); a ``JavaIterator`` handed out by Java fetches 1, then
+  4, 16, ... elements at a time: its Java iterator may be ahead of what Python consumed;
+- iterating a ``JavaArray`` reads its elements in pipelined batches.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import (
     Iterable,
     Iterator,
@@ -45,6 +55,13 @@ __all__ = [
 ]
 
 _NO_SUCH_ELEMENT = "java.util.NoSuchElementException"
+
+# Chunked iteration (protocol v2): the first request of an iterator ferry made itself, and the
+# largest request; each request asks for four times the previous one.
+_FIRST_CHUNK = 256
+_MAX_CHUNK = 16384
+# A JavaArray's elements read per pipelined batch (protocol v2).
+_ARRAY_BATCH = 1024
 _INDEX_ERRORS = (
     "java.lang.IndexOutOfBoundsException",
     "java.lang.ArrayIndexOutOfBoundsException",
@@ -95,19 +112,47 @@ def _raise_answer(obj: JavaObject, answer: str, name: str) -> Any:
     )
 
 
+def _v2(client: Any) -> bool:
+    return bool(client._native.protocol(client) == 2)
+
+
 class JavaIterator(JavaObject):
-    """A Java ``Iterator`` as a Python iterator."""
+    """A Java ``Iterator`` as a Python iterator. Over protocol v2 it fetches elements in chunks
+    (1, then 4, 16, ... up to 16384 at a time)."""
 
     def __init__(self, target_id: str, gateway_client: Any) -> None:
         JavaObject.__init__(self, target_id, gateway_client)
         self._next_name = "next"
+        # Protocol v2: elements fetched and not consumed yet, the size of the next request,
+        # and whether the Java iterator ran out.
+        self._ahead: deque[Any] = deque()
+        self._chunk = 1
+        self._exhausted = False
 
     def __iter__(self) -> JavaIterator:
         return self
 
+    def _fetch(self, client: Any) -> Any:
+        if self._exhausted:
+            raise StopIteration
+        asked = self._chunk
+        values = client._native.iterate(self._target_id, asked, client)
+        self._chunk = min(asked * 4, _MAX_CHUNK)
+        if len(values) < asked:
+            self._exhausted = True
+        if not values:
+            raise StopIteration
+        self._ahead.extend(values)
+        return self._ahead.popleft()
+
     def next(self) -> Any:
         """Java's ``next()``; ``StopIteration`` when it throws ``NoSuchElementException``."""
+        ahead = self._ahead
+        if ahead:
+            return ahead.popleft()
         client = self._gateway_client
+        if _v2(client):
+            return self._fetch(client)
         ok, value = client._native.call_checked(
             self._target_id, self._next_name, (), client
         )
@@ -139,7 +184,7 @@ class JavaMap(JavaObject, MutableMapping):  # type: ignore[type-arg]
         return int(_invoke(self, "size"))
 
     def __iter__(self) -> Iterator[Any]:
-        return _invoke(_invoke(self, "keySet"), "iterator")  # type: ignore[no-any-return]
+        return _chunked(_invoke(_invoke(self, "keySet"), "iterator"))
 
     def __contains__(self, key: object) -> bool:
         return bool(_invoke(self, "containsKey", key))
@@ -174,7 +219,7 @@ class JavaSet(JavaObject, MutableSet):  # type: ignore[type-arg]
         return int(_invoke(self, "size"))
 
     def __iter__(self) -> Iterator[Any]:
-        return _invoke(self, "iterator")  # type: ignore[no-any-return]
+        return _chunked(_invoke(self, "iterator"))
 
     def __contains__(self, value: object) -> bool:
         return bool(_invoke(self, "contains", value))
@@ -186,6 +231,13 @@ class JavaSet(JavaObject, MutableSet):  # type: ignore[type-arg]
         if len(self) == 0:
             return "set()"
         return "{" + ", ".join(repr(x) for x in self) + "}"
+
+
+def _chunked(iterator: Any) -> Any:
+    """An iterator ferry made itself: nobody else sees it, so it fetches large chunks at once."""
+    if isinstance(iterator, JavaIterator):
+        iterator._chunk = _FIRST_CHUNK
+    return iterator
 
 
 def _normalize(key: int, size: int, clamp: bool = False) -> int:
@@ -231,6 +283,21 @@ class JavaArray(JavaObject, Sequence):  # type: ignore[type-arg]
             )
             return _send(self, command)
         raise TypeError(f"array indices must be integers, not {type(key).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        client = self._gateway_client
+        if not _v2(client):
+            return Sequence.__iter__(self)
+        return self._batches(client)
+
+    def _batches(self, client: Any) -> Iterator[Any]:
+        """The elements, read in pipelined batches of ``java.lang.reflect.Array.get``."""
+        n = len(self)
+        for start in range(0, n, _ARRAY_BATCH):
+            calls = [(self, i) for i in range(start, min(n, start + _ARRAY_BATCH))]
+            yield from client._native.call_many(
+                "z:java.lang.reflect.Array", "get", calls, client
+            )
 
     def _slice(self, indices: range) -> Any:
         command = proto.ARRAY_COMMAND_NAME + proto.ARRAY_SLICE_SUB_COMMAND_NAME
@@ -280,7 +347,7 @@ class JavaList(JavaObject, MutableSequence):  # type: ignore[type-arg]
         return int(_invoke(self, "size"))
 
     def __iter__(self) -> Iterator[Any]:
-        return _invoke(self, "iterator")  # type: ignore[no-any-return]
+        return _chunked(_invoke(self, "iterator"))
 
     def _index(self, key: int, clamp: bool = False) -> int:
         return _normalize(key, len(self), clamp)
@@ -491,10 +558,18 @@ _FILL_BATCH = 512
 class SetConverter:
     """Converts a Python set (any ``collections.abc.Set``) to a ``java.util.HashSet``."""
 
+    # Over protocol v2 the set travels by value in the call's frame (see _convert_args).
+    _ferry_bulk = True
+
     def can_convert(self, object: Any) -> bool:
         return isinstance(object, AbstractSet)
 
     def convert(self, object: Any, gateway_client: Any) -> Any:
+        if _v2(gateway_client):
+            value = object if isinstance(object, (set, frozenset)) else set(object)
+            return gateway_client._native.to_java(
+                value, gateway_client, gateway_client.converters is not None
+            )
         java_set = JavaClass("java.util.HashSet", gateway_client)()
         _fill(java_set, "add", ((e,) for e in object), gateway_client)
         return java_set
@@ -503,12 +578,19 @@ class SetConverter:
 class ListConverter:
     """Converts any iterable (except str, bytes and bytearray) to a ``java.util.ArrayList``."""
 
+    _ferry_bulk = True
+
     def can_convert(self, object: Any) -> bool:
         return hasattr(type(object), "__iter__") and not isinstance(
             object, (str, bytes, bytearray)
         )
 
     def convert(self, object: Any, gateway_client: Any) -> Any:
+        if _v2(gateway_client):
+            value = object if isinstance(object, (list, tuple)) else list(object)
+            return gateway_client._native.to_java(
+                value, gateway_client, gateway_client.converters is not None
+            )
         java_list = JavaClass("java.util.ArrayList", gateway_client)()
         _fill(java_list, "add", ((e,) for e in object), gateway_client)
         return java_list
@@ -518,11 +600,22 @@ class MapConverter:
     """Converts a mapping (anything with ``keys`` and ``__getitem__``) to a
     ``java.util.HashMap``."""
 
+    _ferry_bulk = True
+
     def can_convert(self, object: Any) -> bool:
         cls = type(object)
         return hasattr(cls, "keys") and hasattr(cls, "__getitem__")
 
     def convert(self, object: Any, gateway_client: Any) -> Any:
+        if _v2(gateway_client):
+            value = (
+                object
+                if isinstance(object, dict)
+                else {k: object[k] for k in object.keys()}  # noqa: SIM118 (py4j calls keys())
+            )
+            return gateway_client._native.to_java(
+                value, gateway_client, gateway_client.converters is not None
+            )
         java_map = JavaClass("java.util.HashMap", gateway_client)()
         keys = object.keys()
         _fill(java_map, "put", ((k, object[k]) for k in keys), gateway_client)

@@ -374,6 +374,9 @@ class GatewayParameters:
     - ``enable_memory_management``: release Java objects when their proxies are collected.
     - ``read_timeout``: seconds to wait for an answer (None: no limit).
     - ``auth_token``: the gateway's authentication token.
+    - ``protocol`` (ferry's): ``"auto"`` (ferry's binary protocol v2 when the gateway is ferry's,
+      Py4J's text protocol otherwise), ``"v1"`` or ``"v2"``; None reads the ``FERRY_PROTOCOL``
+      environment variable (default ``"auto"``).
     """
 
     def __init__(
@@ -388,6 +391,7 @@ class GatewayParameters:
         enable_memory_management: bool = True,
         read_timeout: float | None = None,
         auth_token: str | None = None,
+        protocol: str | None = None,
     ) -> None:
         self.address = address
         self.port = port
@@ -399,6 +403,7 @@ class GatewayParameters:
         self.enable_memory_management = enable_memory_management
         self.read_timeout = read_timeout
         self.auth_token = escape_new_line(auth_token)
+        self.protocol = protocol
 
 
 class CallbackServerParameters:

@@ -177,8 +177,10 @@ def echo_stub() -> Any:
 
     threading.Thread(target=accept, daemon=True).start()
     prop = GatewayProperty(False, PythonProxyPool(), False)
+    # The stub echoes text commands (v1) and never answers the v2 hello line.
     client = GatewayClient(
-        gateway_parameters=GatewayParameters(port=port), gateway_property=prop
+        gateway_parameters=GatewayParameters(port=port, protocol="v1"),
+        gateway_property=prop,
     )
     yield client
     stop.set()

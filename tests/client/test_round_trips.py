@@ -36,12 +36,22 @@ def test_a_call_on_a_held_object_is_one_command_and_one_round_trip(
     ) == 1
 
 
-def test_per_connection_counts_are_readable(fgateway: Any) -> None:
+def test_per_connection_counts_are_readable(fgateway: Any, server: Any) -> None:
     fgateway.jvm.java.lang.Math.abs(-1)
     per_connection = fgateway._gateway_client.connection_stats()
     assert len(per_connection) == 1
     assert per_connection[0]["commands"] == fgateway._gateway_client.stats()["commands"]
-    assert set(per_connection[0]) == {"commands", "releases", "round_trips"}
+    assert set(per_connection[0]) == {
+        "commands",
+        "releases",
+        "round_trips",
+        "frames",
+        "protocol",
+    }
+    # Protocol v2 on ferry's server, Py4J's text protocol on Py4J's.
+    expected = 2 if server.kind == "ferry" else 1
+    assert per_connection[0]["protocol"] == expected
+    assert fgateway._gateway_client.protocol == expected
 
 
 def test_static_field_values_are_never_remembered(

@@ -1,19 +1,22 @@
-//! The client: a pool of connections to one gateway, the release queue and its flusher thread.
+//! The client: a pool of connections to one gateway, the protocol it negotiated, the release
+//! queue and its flusher thread.
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use ferry_protocol::binary;
 use ferry_protocol::text::encode_command;
-use ferry_protocol::{Command, Reply};
+use ferry_protocol::{Command, ProtocolError, Reply, Value};
 
 use crate::callback_pinned::Pinned;
 use crate::config::Config;
-use crate::connection::{Connection, ConnectionStats, Counters, Response};
+use crate::connection::{CancelTarget, Connection, ConnectionStats, Counters, Response, text_of};
 use crate::endpoint::Endpoint;
 use crate::error::ClientError;
 use crate::release::{Queued, ReleaseQueue, is_permanent};
+use crate::wire::{self, Placer, Protocol, ProtocolChoice, ReplyFrame};
 
 /// How long closing a client waits for its last releases to be acknowledged.
 const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
@@ -28,6 +31,10 @@ type Conn = Box<Connection>;
 /// does: a call takes an idle connection from the pool (or opens one) and gives it back after the
 /// reply. A client used in a forked child never touches its parent's sockets: the child's first
 /// call opens its own connection.
+///
+/// The protocol: with [`ProtocolChoice::Auto`] the first connection offers v2 (the hello line);
+/// a Py4J gateway refuses it and that connection is reopened in v1. The answer is remembered: the
+/// client's later connections speak it from the start (only the first socket probes).
 #[derive(Debug, Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -48,6 +55,11 @@ pub(crate) struct Shared {
     registry: Mutex<Vec<Weak<Counters>>>,
     connected: AtomicBool,
     opened: AtomicU64,
+    /// The protocol the gateway answered with (Auto), once known. Held while the first
+    /// connection probes, so that concurrent openers wait for its answer instead of probing.
+    negotiated: Mutex<Option<Protocol>>,
+    /// Hello lines the gateway refused (each followed by a v1 connection).
+    refused_hellos: AtomicU64,
     /// The host calls [`Client::after_fork`] in every forked child (see
     /// [`Client::set_forks_reported`]): requests skip the process-id check.
     forks_reported: AtomicBool,
@@ -60,11 +72,14 @@ pub(crate) struct Shared {
 pub struct ClientStats {
     /// Commands written on every connection, releases included.
     pub commands: u64,
-    /// `m d` release commands among them.
+    /// Ids released among them.
     pub releases: u64,
     /// Writes that waited for replies.
     pub round_trips: u64,
-    /// Connections opened so far (cancel connections included).
+    /// Protocol v2 frames written.
+    pub frames: u64,
+    /// Connections opened so far (cancel connections included; a socket whose v2 hello was
+    /// refused is counted in `refused_hellos` instead).
     pub connections_opened: u64,
     /// Idle connections in the pool now.
     pub idle_connections: usize,
@@ -72,6 +87,10 @@ pub struct ClientStats {
     pub held_references: usize,
     /// Releases queued and not yet sent.
     pub pending_releases: usize,
+    /// Hello lines (v2 offers) the gateway refused.
+    pub refused_hellos: u64,
+    /// The protocol negotiated (1 or 2), 0 while unknown.
+    pub protocol: u8,
 }
 
 /// How one request is made.
@@ -118,6 +137,98 @@ impl Drop for Retained {
     }
 }
 
+/// A connection taken from the pool for a request, encoded in its protocol. Dropping the lease
+/// gives the connection back (or closes it, after a failure or a fatal reply).
+#[derive(Debug)]
+pub struct Lease {
+    shared: Arc<Shared>,
+    conn: Option<Conn>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.shared.checkin(conn);
+        }
+    }
+}
+
+impl Lease {
+    /// The protocol of the connection: the request must be encoded in it.
+    pub fn protocol(&self) -> Protocol {
+        self.conn.as_ref().map_or(Protocol::V1, |c| c.protocol())
+    }
+
+    /// Sends whole v2 frames (requests and notices, written with [`wire::begin_frame`]; ids are
+    /// assigned here) and hands the reply to each request to `sink`, in order. `commands` is
+    /// how many commands the frames hold (for the counters). Releases waiting in the queue go
+    /// first, as one release notice. A large reply body may go into a buffer `placer` chooses.
+    ///
+    /// Interrupts and timeouts drop the connection and cancel the call (by the HELLO's key); a
+    /// pooled connection found closed is replaced once, as in [`Client::request`].
+    pub fn request_frames(
+        &mut self,
+        frames: &mut [u8],
+        commands: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+        mut placer: Option<&mut dyn Placer>,
+        sink: &mut dyn FnMut(ReplyFrame),
+    ) -> Result<(), ClientError> {
+        let Some(conn) = self.conn.take() else {
+            return Err(ClientError::NotConnected);
+        };
+        let result = self.shared.exchange_frames(
+            conn,
+            frames,
+            commands,
+            options,
+            interrupted,
+            wire::reborrow(&mut placer),
+            sink,
+        );
+        match result {
+            Ok((conn, fatal)) => {
+                if fatal {
+                    self.shared.discard(conn);
+                } else {
+                    self.conn = Some(conn);
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends text-protocol commands (`count` of them) on a v1 connection and hands each reply
+    /// to `sink`. Releases waiting in the queue go first.
+    pub fn request_text(
+        &mut self,
+        commands: &[u8],
+        count: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+        sink: &mut dyn FnMut(Response),
+    ) -> Result<(), ClientError> {
+        let Some(conn) = self.conn.take() else {
+            return Err(ClientError::NotConnected);
+        };
+        let mut fatal = false;
+        let conn =
+            self.shared
+                .exchange_with(conn, commands, count, options, interrupted, &mut |r| {
+                    fatal |= matches!(r.reply, Reply::Fatal(_));
+                    sink(r)
+                })?;
+        if fatal {
+            self.shared.discard(conn);
+        } else {
+            self.conn = Some(conn);
+        }
+        Ok(())
+    }
+}
+
 impl Client {
     /// A client with these settings. Nothing is opened until the first request.
     pub fn new(config: Config) -> Client {
@@ -128,9 +239,11 @@ impl Client {
     /// connection of its own, kept for the thread's life, and Java's calls that arrive on it
     /// while the thread waits run in that thread (through the handler set with
     /// [`Pinned::set_handler`]). Reference releases and stream commands still use pooled
-    /// connections, never a thread's.
+    /// connections, never a thread's. The pinned connections speak Py4J's text protocol.
     pub fn pinned_threads(config: Config) -> Client {
-        let pinned = Arc::new(Pinned::new(config.clone()));
+        let mut pinned_config = config.clone();
+        pinned_config.protocol = ProtocolChoice::V1;
+        let pinned = Arc::new(Pinned::new(pinned_config));
         Client::build(config, Some(pinned))
     }
 
@@ -140,6 +253,10 @@ impl Client {
     }
 
     fn build(config: Config, pinned: Option<Arc<Pinned>>) -> Client {
+        let negotiated = match config.protocol {
+            ProtocolChoice::V1 => Some(Protocol::V1),
+            ProtocolChoice::Auto | ProtocolChoice::V2 => None,
+        };
         Client {
             shared: Arc::new(Shared {
                 config,
@@ -152,6 +269,8 @@ impl Client {
                 registry: Mutex::new(Vec::new()),
                 connected: AtomicBool::new(true),
                 opened: AtomicU64::new(0),
+                negotiated: Mutex::new(negotiated),
+                refused_hellos: AtomicU64::new(0),
                 forks_reported: AtomicBool::new(false),
                 pinned,
             }),
@@ -168,13 +287,51 @@ impl Client {
         &self.shared.config
     }
 
+    /// The protocol the pooled connections speak, once a connection told (`None` before the
+    /// first connection, in `Auto`).
+    pub fn protocol(&self) -> Option<Protocol> {
+        *self.shared.lock_negotiated()
+    }
+
+    /// The protocol the pooled connections speak, opening a connection to learn it if needed.
+    pub fn negotiate(&self) -> Result<Protocol, ClientError> {
+        if let Some(p) = self.protocol() {
+            return Ok(p);
+        }
+        let conn = self.shared.checkout()?;
+        let p = conn.protocol();
+        self.shared.checkin(conn);
+        Ok(p)
+    }
+
+    /// A pooled connection for a request encoded by the caller (see [`Lease::protocol`]); opens
+    /// one if none is idle.
+    pub fn lease(&self) -> Result<Lease, ClientError> {
+        let conn = self.shared.checkout()?;
+        Ok(Lease {
+            shared: self.shared.clone(),
+            conn: Some(conn),
+        })
+    }
+
+    /// An idle pooled connection, if there is one (never blocks on the network).
+    pub fn lease_idle(&self) -> Option<Lease> {
+        let conn = self.shared.checkout_idle()?;
+        Some(Lease {
+            shared: self.shared.clone(),
+            conn: Some(conn),
+        })
+    }
+
     /// Sends one encoded command (text protocol, ending with its line end) and returns its reply.
-    /// Releases waiting in the queue go first, in the same write.
+    /// Releases waiting in the queue go first, in the same write. On a v2 connection the command
+    /// travels as the v2 frame of the same command.
     ///
     /// `options.raw` keeps the reply's text in [`Response::raw`]. `interrupted` is asked every wait slice
     /// and when a signal interrupts the wait; when it answers true the connection is dropped, the
-    /// gateway is asked to cancel the call (Py4J's `z` command, on a fresh connection) and the
-    /// request ends with [`ClientError::Interrupted`]. A read timeout ends the same way, with
+    /// gateway is asked to cancel the call (Py4J's `z` command on a fresh connection, or v2's
+    /// cancel notice naming the connection's key) and the request ends with
+    /// [`ClientError::Interrupted`]. A read timeout ends the same way, with
     /// [`ClientError::Timeout`].
     ///
     /// A connection taken from the pool that turns out to be closed (nothing was received) is
@@ -189,14 +346,58 @@ impl Client {
             self.shared.check_connected()?;
             return pinned.request(command, options, interrupted);
         }
-        let conn = self.shared.checkout()?;
-        let (conn, response) = self.shared.exchange(conn, command, options, interrupted)?;
-        if matches!(response.reply, Reply::Fatal(_)) {
-            self.shared.discard(conn);
-        } else {
-            self.shared.checkin(conn);
+        let mut out = self.request_text_many(command, 1, options, interrupted)?;
+        out.pop().ok_or_else(|| ClientError::Closed {
+            endpoint: self.shared.config.endpoint.to_string(),
+        })
+    }
+
+    /// Text commands on whichever protocol the leased connection speaks.
+    fn request_text_many(
+        &self,
+        commands: &[u8],
+        count: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+    ) -> Result<Vec<Response>, ClientError> {
+        let mut lease = self.lease()?;
+        let mut out = Vec::with_capacity(count);
+        match lease.protocol() {
+            Protocol::V1 => {
+                lease.request_text(commands, count, options, interrupted, &mut |r| out.push(r))?;
+            }
+            Protocol::V2 => {
+                let mut frames = Vec::with_capacity(commands.len() + 16 * count);
+                wire::transcode(commands, &mut frames).map_err(|source| ClientError::Protocol {
+                    endpoint: self.shared.config.endpoint.to_string(),
+                    source,
+                })?;
+                let endpoint = &self.shared.config.endpoint;
+                let mut failure = None;
+                lease.request_frames(&mut frames, count, options, interrupted, None, &mut |f| {
+                    match f.decode() {
+                        Ok(reply) => {
+                            let raw = if options.raw || reply.is_error() {
+                                text_of(&reply)
+                            } else {
+                                None
+                            };
+                            out.push(Response { reply, raw });
+                        }
+                        Err(source) => {
+                            failure.get_or_insert(ClientError::Protocol {
+                                endpoint: endpoint.to_string(),
+                                source,
+                            });
+                        }
+                    }
+                })?;
+                if let Some(e) = failure {
+                    return Err(e);
+                }
+            }
         }
-        Ok(response)
+        Ok(out)
     }
 
     /// Sends `count` encoded commands in one write (pipelined: Py4J's server answers them in
@@ -217,23 +418,7 @@ impl Client {
             self.shared.check_connected()?;
             return pinned.request_many(commands, count, interrupted);
         }
-        let conn = self.shared.checkout()?;
-        let mut out = Vec::with_capacity(count);
-        let result = self.shared.exchange_with(
-            conn,
-            commands,
-            count,
-            Options::default(),
-            interrupted,
-            &mut |r| out.push(r),
-        );
-        let conn = result?;
-        if out.iter().any(|r| matches!(r.reply, Reply::Fatal(_))) {
-            self.shared.discard(conn);
-        } else {
-            self.shared.checkin(conn);
-        }
-        Ok(out)
+        self.request_text_many(commands, count, Options::default(), interrupted)
     }
 
     /// Sends a command (see [`Client::request`]) with no interrupt check.
@@ -245,17 +430,39 @@ impl Client {
 
     /// Sends a stream command (`S`): on success the connection is handed over to the returned
     /// reader, which yields the raw bytes that follow the reply and closes the connection when
-    /// dropped.
+    /// dropped. On a v2 connection the bytes come in the reply, and the reader holds them.
     pub fn request_stream(
         &self,
         command: &[u8],
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<(Response, Option<StreamReader>), ClientError> {
-        let conn = self.shared.checkout()?;
         let options = Options {
             raw: true,
             retry: true,
         };
+        let mut lease = self.lease()?;
+        if lease.protocol() == Protocol::V2 {
+            drop(lease);
+            let mut responses = self.request_text_many(command, 1, options, interrupted)?;
+            let response = responses.pop().ok_or_else(|| ClientError::Closed {
+                endpoint: self.shared.config.endpoint.to_string(),
+            })?;
+            return Ok(match response.reply {
+                Reply::Success(Value::Bytes(bytes)) => (
+                    Response {
+                        reply: Reply::VOID,
+                        raw: Some("yv".into()),
+                    },
+                    Some(StreamReader {
+                        conn: None,
+                        pending: bytes,
+                    }),
+                ),
+                _ => (response, None),
+            });
+        }
+        let conn = lease.conn.take().ok_or(ClientError::NotConnected)?;
+        drop(lease);
         let (mut conn, response) = self.shared.exchange(conn, command, options, interrupted)?;
         if response.reply.is_error() {
             if matches!(response.reply, Reply::Fatal(_)) {
@@ -310,7 +517,7 @@ impl Client {
         }
     }
 
-    /// Sends every queued release now and waits for the acknowledgements.
+    /// Sends every queued release now and waits for the gateway to have applied them.
     pub fn flush_releases(&self) -> Result<(), ClientError> {
         self.shared.flush(None)
     }
@@ -327,7 +534,14 @@ impl Client {
     pub fn shutdown_server(&self) -> Result<(), ClientError> {
         let result = (|| {
             let mut conn = self.shared.checkout()?;
-            let sent = conn.send_only(b"s\n");
+            let sent = match conn.protocol() {
+                Protocol::V1 => conn.send_only(b"s\n"),
+                Protocol::V2 => {
+                    let mut out = Vec::with_capacity(16);
+                    binary::encode_command(&Command::Shutdown, 1, &mut out);
+                    conn.send_only(&out)
+                }
+            };
             conn.close();
             sent
         })();
@@ -367,10 +581,13 @@ impl Client {
             commands: t.commands,
             releases: t.releases,
             round_trips: t.round_trips,
+            frames: t.frames,
             connections_opened: self.shared.opened.load(Ordering::Relaxed),
             idle_connections: self.shared.lock_pool().idle.len(),
             held_references: held,
             pending_releases: pending,
+            refused_hellos: self.shared.refused_hellos.load(Ordering::Relaxed),
+            protocol: self.protocol().map_or(0, Protocol::number),
         }
     }
 
@@ -416,6 +633,12 @@ impl Shared {
         self.pool.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn lock_negotiated(&self) -> MutexGuard<'_, Option<Protocol>> {
+        self.negotiated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// In a forked child: drop the parent's connections without shutting them down, and forget
     /// its references.
     fn check_fork(&self) {
@@ -440,41 +663,96 @@ impl Shared {
         }
     }
 
-    fn checkout(&self) -> Result<Conn, ClientError> {
+    /// An idle connection of this process, if any.
+    fn checkout_idle(&self) -> Option<Conn> {
         if !self.connected.load(Ordering::SeqCst) {
-            return Err(ClientError::NotConnected);
+            return None;
         }
         if self.forks_reported.load(Ordering::Relaxed) {
             // A child has run `after_fork` before getting here: the idle connections are its own.
-            if let Some(c) = self.lock_pool().idle.pop() {
-                return Ok(c);
-            }
+            self.lock_pool().idle.pop()
         } else {
             let pid = std::process::id();
             let mut pool = self.lock_pool();
             if pool.pid == pid {
-                if let Some(c) = pool.idle.pop() {
-                    return Ok(c);
-                }
+                pool.idle.pop()
+            } else {
+                None
             }
+        }
+    }
+
+    fn checkout(&self) -> Result<Conn, ClientError> {
+        if !self.connected.load(Ordering::SeqCst) {
+            return Err(ClientError::NotConnected);
+        }
+        if let Some(c) = self.checkout_idle() {
+            return Ok(c);
         }
         self.check_fork();
         self.open()
     }
 
+    /// Opens a connection in the protocol negotiated (the first one probes; concurrent openers
+    /// wait for its answer).
     fn open(&self) -> Result<Conn, ClientError> {
         let counters = Arc::new(Counters::default());
-        let conn = Box::new(Connection::open(
-            &self.config,
-            counters.clone(),
-            self.totals.clone(),
-        )?);
+        let conn = match self.config.protocol {
+            ProtocolChoice::V1 => Connection::open_as(
+                &self.config,
+                Protocol::V1,
+                counters.clone(),
+                self.totals.clone(),
+            )?,
+            ProtocolChoice::V2 => {
+                let c = Connection::open_as(
+                    &self.config,
+                    Protocol::V2,
+                    counters.clone(),
+                    self.totals.clone(),
+                )?;
+                *self.lock_negotiated() = Some(Protocol::V2);
+                c
+            }
+            ProtocolChoice::Auto => {
+                let mut memo = self.lock_negotiated();
+                let want = memo.unwrap_or(Protocol::V2);
+                if memo.is_some() {
+                    drop(memo);
+                    let c = Connection::open_as(
+                        &self.config,
+                        want,
+                        counters.clone(),
+                        self.totals.clone(),
+                    )?;
+                    if c.fell_back {
+                        // The gateway changed (a Py4J server now answers where a ferry one did).
+                        *self.lock_negotiated() = Some(Protocol::V1);
+                    }
+                    c
+                } else {
+                    // The first connection probes while holding the memo.
+                    let c = Connection::open_as(
+                        &self.config,
+                        want,
+                        counters.clone(),
+                        self.totals.clone(),
+                    )?;
+                    *memo = Some(c.protocol());
+                    c
+                }
+            }
+        };
+        if conn.fell_back {
+            // The refused probe's socket is counted here, not among the connections opened.
+            self.refused_hellos.fetch_add(1, Ordering::Relaxed);
+        }
         self.opened.fetch_add(1, Ordering::Relaxed);
         self.registry
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(Arc::downgrade(&counters));
-        Ok(conn)
+        Ok(Box::new(conn))
     }
 
     fn checkin(&self, conn: Conn) {
@@ -513,8 +791,9 @@ impl Shared {
         }
     }
 
-    /// Writes the queued releases (up to a batch) and `command` on `conn`, and reads the replies.
-    /// Handles the one retry on a stale pooled connection, interrupts and timeouts (cancel).
+    /// Writes the queued releases (up to a batch) and `command` on `conn` (v1), and reads the
+    /// replies. Handles the one retry on a stale pooled connection, interrupts and timeouts
+    /// (cancel).
     fn exchange(
         &self,
         conn: Conn,
@@ -532,6 +811,46 @@ impl Shared {
         }
     }
 
+    fn take_releases(&self) -> Vec<String> {
+        if self.config.memory_management {
+            self.releases.take(self.config.release_batch)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// What to do after a failed exchange: the connection is discarded; an interrupt or a
+    /// timeout cancels the call; a stale pooled connection may be replaced once. Returns the
+    /// fresh connection to retry on, or the error.
+    fn after_failure(
+        &self,
+        conn: Conn,
+        e: ClientError,
+        delivered: bool,
+        may_retry: bool,
+    ) -> Result<Conn, ClientError> {
+        let stale = conn.reused
+            && !conn.received_any()
+            && !delivered
+            && matches!(e, ClientError::Send { .. } | ClientError::Closed { .. });
+        let target = conn.cancel_target();
+        let protocol = conn.protocol();
+        self.discard(conn);
+        if matches!(e, ClientError::Interrupted | ClientError::Timeout { .. }) {
+            self.cancel(target);
+            return Err(e);
+        }
+        if stale && may_retry {
+            let fresh = self.open()?;
+            if fresh.protocol() != protocol {
+                self.checkin(fresh);
+                return Err(e);
+            }
+            return Ok(fresh);
+        }
+        Err(e)
+    }
+
     /// [`Shared::exchange`] for `count` commands, each reply handed to `sink`.
     fn exchange_with(
         &self,
@@ -542,11 +861,7 @@ impl Shared {
         interrupted: &mut dyn FnMut() -> bool,
         sink: &mut dyn FnMut(Response),
     ) -> Result<Conn, ClientError> {
-        let ids = if self.config.memory_management {
-            self.releases.take(self.config.release_batch)
-        } else {
-            Vec::new()
-        };
+        let ids = self.take_releases();
         // With releases to send, they go first in the same write; without, the command is
         // written as it is (no copy).
         let with_releases;
@@ -576,53 +891,129 @@ impl Shared {
             match result {
                 Ok(()) => return Ok(conn),
                 Err(e) => {
-                    let stale = conn.reused
-                        && !conn.received_any()
-                        && !delivered
-                        && matches!(e, ClientError::Send { .. } | ClientError::Closed { .. });
-                    let port = conn.local_port;
-                    self.discard(conn);
-                    if matches!(e, ClientError::Interrupted | ClientError::Timeout { .. }) {
-                        self.cancel(port);
-                        return Err(e);
-                    }
-                    if stale && options.retry && !retried {
-                        retried = true;
-                        conn = self.open()?;
-                        continue;
-                    }
-                    return Err(e);
+                    let may_retry = options.retry && !retried;
+                    conn = self.after_failure(conn, e, delivered, may_retry)?;
+                    retried = true;
                 }
             }
         }
     }
 
-    /// Asks the gateway to close its end of the connection whose local port is `port` (and so to
-    /// stop the call running there), on a fresh connection. Best effort.
+    /// Sends v2 frames (releases first, as one notice) and reads the replies; returns the
+    /// connection and whether a fatal reply came (the gateway then closes it).
+    #[allow(clippy::too_many_arguments)]
+    fn exchange_frames(
+        &self,
+        mut conn: Conn,
+        frames: &mut [u8],
+        commands: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+        mut placer: Option<&mut dyn Placer>,
+        sink: &mut dyn FnMut(ReplyFrame),
+    ) -> Result<(Conn, bool), ClientError> {
+        let ids = self.take_releases();
+        let mut retried = false;
+        loop {
+            let mut delivered = false;
+            let mut fatal = false;
+            let result = if ids.is_empty() {
+                conn.exchange_frames(
+                    frames,
+                    commands,
+                    0,
+                    interrupted,
+                    wire::reborrow(&mut placer),
+                    &mut |f| {
+                        delivered = true;
+                        fatal |= f.is_fatal();
+                        sink(f)
+                    },
+                )
+            } else {
+                // One release notice before the frames. Small requests are copied behind it
+                // (one write); a large one is not copied (two writes).
+                let mut notice = Vec::with_capacity(16 + ids.len() * 12);
+                binary::encode_command(&Command::Release { ids: ids.clone() }, 0, &mut notice);
+                if frames.len() < wire::LARGE {
+                    notice.extend_from_slice(frames);
+                    conn.exchange_frames(
+                        &mut notice,
+                        commands + ids.len(),
+                        ids.len(),
+                        interrupted,
+                        wire::reborrow(&mut placer),
+                        &mut |f| {
+                            delivered = true;
+                            fatal |= f.is_fatal();
+                            sink(f)
+                        },
+                    )
+                } else {
+                    conn.send_notices(&notice, ids.len()).and_then(|()| {
+                        conn.exchange_frames(
+                            frames,
+                            commands,
+                            0,
+                            interrupted,
+                            wire::reborrow(&mut placer),
+                            &mut |f| {
+                                delivered = true;
+                                fatal |= f.is_fatal();
+                                sink(f)
+                            },
+                        )
+                    })
+                }
+            };
+            match result {
+                Ok(()) => return Ok((conn, fatal)),
+                Err(e) => {
+                    let may_retry = options.retry && !retried;
+                    conn = self.after_failure(conn, e, delivered, may_retry)?;
+                    retried = true;
+                }
+            }
+        }
+    }
+
+    /// Asks the gateway to stop the call running on another connection, on a fresh connection.
+    /// Best effort.
     ///
-    /// Py4J's server closes every connection whose remote port equals the second line or whose
-    /// local port equals the third; the third line is `-1` so that only the interrupted
-    /// connection matches.
-    fn cancel(&self, port: Option<u16>) {
-        let Some(port) = port else { return };
+    /// A v2 connection is named by the key of its HELLO (this works on Unix sockets too). A v1
+    /// connection is named by its local port: Py4J's server closes every connection whose remote
+    /// port equals the second line or whose local port equals the third; the third line is `-1`
+    /// so that only the interrupted connection matches.
+    fn cancel(&self, target: CancelTarget) {
         if !self.connected.load(Ordering::SeqCst) {
             return;
         }
-        let address = match &self.config.endpoint {
-            Endpoint::Tcp { host, .. } => host.clone(),
-            Endpoint::Unix(_) => return,
-        };
-        let mut out = Vec::with_capacity(32);
-        encode_command(
-            &Command::Cancel {
-                address,
-                remote_port: port.to_string(),
-                local_port: "-1".into(),
+        let (address, remote_port) = match target {
+            CancelTarget::Key(key) => ("key".to_owned(), format!("{key:x}")),
+            CancelTarget::Port(port) => match &self.config.endpoint {
+                Endpoint::Tcp { host, .. } => (host.clone(), port.to_string()),
+                Endpoint::Unix(_) => return,
             },
-            &mut out,
-        );
+            CancelTarget::None => return,
+        };
+        let command = Command::Cancel {
+            address,
+            remote_port,
+            local_port: "-1".into(),
+        };
         if let Ok(mut conn) = self.open() {
-            let _ = conn.send_only(&out);
+            let mut out = Vec::with_capacity(48);
+            match conn.protocol() {
+                Protocol::V1 if !matches!(target, CancelTarget::Key(_)) => {
+                    encode_command(&command, &mut out);
+                }
+                Protocol::V2 => binary::encode_command(&command, 0, &mut out),
+                // A key means nothing to a v1 gateway.
+                Protocol::V1 => {}
+            }
+            if !out.is_empty() {
+                let _ = conn.send_only(&out);
+            }
             conn.close();
         }
     }
@@ -639,7 +1030,10 @@ impl Shared {
         }
     }
 
-    /// Writes a batch of releases on an idle connection (or a new one) and reads the replies.
+    /// Writes a batch of releases on an idle connection (or a new one) and waits until the
+    /// gateway has applied them. v1: one `m d` per id, each acknowledged; v2: one release notice
+    /// for all but the last id, whose `m d` request is acknowledged (after the notice, in
+    /// order).
     fn send_releases(
         &self,
         ids: Vec<String>,
@@ -654,15 +1048,50 @@ impl Shared {
                 return Err(e);
             }
         };
-        let mut request = Vec::with_capacity(ids.len() * 12);
-        encode_releases(&ids, &mut request);
         if deadline.is_some() {
             conn.set_write_timeout(Some(CLOSE_FLUSH_LIMIT));
         }
         let mut past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
         let n = ids.len();
-        match conn.exchange_with(&request, n, n, false, &mut past_deadline, &mut |_| {}) {
-            Ok(_) => {
+        let result = match conn.protocol() {
+            Protocol::V1 => {
+                let mut request = Vec::with_capacity(n * 12);
+                encode_releases(&ids, &mut request);
+                conn.exchange_with(&request, n, n, false, &mut past_deadline, &mut |_| {})
+            }
+            Protocol::V2 => {
+                let mut request = Vec::with_capacity(32 + n * 12);
+                let (last, rest) = ids.split_last().expect("a batch is never empty");
+                if !rest.is_empty() {
+                    binary::encode_command(
+                        &Command::Release { ids: rest.to_vec() },
+                        0,
+                        &mut request,
+                    );
+                }
+                binary::encode_command(
+                    &Command::MemoryDelete { id: last.clone() },
+                    0,
+                    &mut request,
+                );
+                let mut failed = None;
+                let endpoint = &self.config.endpoint;
+                conn.exchange_frames(&mut request, n, n, &mut past_deadline, None, &mut |f| {
+                    if f.is_error() {
+                        failed = Some(ClientError::Protocol {
+                            endpoint: endpoint.to_string(),
+                            source: ProtocolError::BadReply(format!(
+                                "the gateway refused a release: {:?}",
+                                f.decode()
+                            )),
+                        });
+                    }
+                })
+                .and_then(|()| failed.map_or(Ok(()), Err))
+            }
+        };
+        match result {
+            Ok(()) => {
                 conn.set_write_timeout(None);
                 self.checkin(conn);
                 Ok(())
@@ -734,7 +1163,12 @@ impl Read for StreamReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.conn.as_mut() {
             Some(c) => c.read_raw(buf, &mut self.pending),
-            None => Ok(0),
+            None => {
+                let n = self.pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&self.pending[..n]);
+                self.pending.drain(..n);
+                Ok(n)
+            }
         }
     }
 }
@@ -745,6 +1179,7 @@ impl StreamReader {
         if let Some(c) = self.conn.take() {
             c.close();
         }
+        self.pending = Vec::new();
     }
 }
 

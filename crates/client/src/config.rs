@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::endpoint::Endpoint;
+use crate::wire::ProtocolChoice;
 
 /// A client's settings.
 #[derive(Debug, Clone)]
@@ -24,11 +25,14 @@ pub struct Config {
     /// Whether released references are sent to the gateway at all (py4j's
     /// `enable_memory_management`).
     pub memory_management: bool,
+    /// Which protocol to speak: v2 when the gateway is ferry's (`Auto`, the default), or one
+    /// forced.
+    pub protocol: ProtocolChoice,
 }
 
 impl Config {
     /// Settings for an endpoint, with ferry's defaults: no token, no timeouts, 50 ms wait slices
-    /// and release delay, batches of 512 releases, memory management on.
+    /// and release delay, batches of 512 releases, memory management on, protocol negotiated.
     pub fn new(endpoint: Endpoint) -> Config {
         Config {
             endpoint,
@@ -39,12 +43,19 @@ impl Config {
             release_delay: Duration::from_millis(50),
             release_batch: 512,
             memory_management: true,
+            protocol: ProtocolChoice::Auto,
         }
     }
 
     /// The same settings with an authentication token.
     pub fn with_auth_token(mut self, token: impl Into<String>) -> Config {
         self.auth_token = Some(token.into());
+        self
+    }
+
+    /// The same settings with a protocol choice.
+    pub fn with_protocol(mut self, protocol: ProtocolChoice) -> Config {
+        self.protocol = protocol;
         self
     }
 

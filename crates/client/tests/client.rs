@@ -1,15 +1,20 @@
-//! The client against a small in-process gateway.
+//! The client against a small in-process gateway that speaks Py4J's text protocol only (the
+//! clients here are told to speak v1; tests/v2.rs has the negotiation and protocol v2).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::FakeGateway;
-use ferry_client::{Client, ClientError, Config, Endpoint, Options, When};
+use ferry_client::{Client, ClientError, Config, Endpoint, Options, ProtocolChoice, When};
 use ferry_protocol::{CallTarget, Command, RefKind, Reply, Value};
 
+fn config(g: &FakeGateway) -> Config {
+    Config::new(Endpoint::tcp("127.0.0.1", g.port)).with_protocol(ProtocolChoice::V1)
+}
+
 fn client(g: &FakeGateway) -> Client {
-    Client::new(Config::new(Endpoint::tcp("127.0.0.1", g.port)))
+    Client::new(config(g))
 }
 
 fn abs(v: i32) -> Command {
@@ -224,10 +229,7 @@ fn an_interrupt_cancels_the_call_on_a_fresh_connection() {
 #[test]
 fn the_read_timeout_ends_the_wait() {
     let g = FakeGateway::start(None);
-    let c = Client::new(
-        Config::new(Endpoint::tcp("127.0.0.1", g.port))
-            .with_read_timeout(Duration::from_millis(200)),
-    );
+    let c = Client::new(config(&g).with_read_timeout(Duration::from_millis(200)));
     let start = Instant::now();
     let err = c.send(&call("sleep", vec![Value::Int(3000)])).unwrap_err();
     assert!(matches!(err, ClientError::Timeout { .. }), "{err:?}");
@@ -242,8 +244,7 @@ fn the_read_timeout_ends_the_wait() {
 #[test]
 fn the_token_goes_first_on_every_connection() {
     let g = FakeGateway::start(Some("s3cr\net"));
-    let c =
-        Client::new(Config::new(Endpoint::tcp("127.0.0.1", g.port)).with_auth_token("s3cr\net"));
+    let c = Client::new(config(&g).with_auth_token("s3cr\net"));
     assert_eq!(
         c.send(&abs(-1)).unwrap().reply,
         Reply::Success(Value::Int(1))
@@ -255,7 +256,7 @@ fn the_token_goes_first_on_every_connection() {
             token: "s3cr\net".into()
         }
     );
-    let bad = Client::new(Config::new(Endpoint::tcp("127.0.0.1", g.port)).with_auth_token("nope"));
+    let bad = Client::new(config(&g).with_auth_token("nope"));
     let err = bad.send(&abs(-1)).unwrap_err();
     assert!(matches!(err, ClientError::Auth { .. }), "{err:?}");
 }
@@ -363,11 +364,11 @@ fn unix_sockets_work() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("g.sock");
     let _ = std::fs::remove_file(&path);
-    let g = FakeGateway::start_unix(&path);
-    let c = Client::new(Config::new(Endpoint::from_address(
-        path.to_str().unwrap(),
-        0,
-    )));
+    let g = FakeGateway::start_unix(&path, false);
+    let c = Client::new(
+        Config::new(Endpoint::from_address(path.to_str().unwrap(), 0))
+            .with_protocol(ProtocolChoice::V1),
+    );
     assert_eq!(
         c.send(&abs(-9)).unwrap().reply,
         Reply::Success(Value::Int(9))

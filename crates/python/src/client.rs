@@ -3,18 +3,87 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ferry_client::{Client, ClientError, Config, Endpoint, Options, Response};
-use ferry_protocol::Reply;
+use ferry_client::wire::{self, op};
+use ferry_client::{
+    Client, ClientError, Config, Endpoint, Lease, Options, Placer, Protocol, ProtocolChoice,
+    ReplyFrame, Response,
+};
+use ferry_protocol::binary::FrameKind;
 use ferry_protocol::text::{Side, encode_reply};
+use ferry_protocol::{Reply, Value};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::bulk::{self, BytesPlacer, Enc, NumpyPlacer};
 use crate::decode::to_python;
 use crate::encode::encode_args;
 use crate::errors::to_pyerr;
 use crate::handles::{Ref, StreamReader};
 use crate::hooks;
+
+/// A reply in either protocol.
+pub(crate) enum Answer {
+    /// v1: the decoded reply line.
+    Text(Response),
+    /// v2: the reply frame, its value not decoded yet.
+    Frame(ReplyFrame),
+}
+
+/// How a v2 success value becomes a Python object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// As py4j would give it (lists for typed lists and arrays).
+    Python,
+    /// A numpy array for a primitive array or a typed list.
+    Numpy,
+}
+
+/// The frame prefix of a call (header, target, method), for [`PyClient::call_frames`].
+pub(crate) fn call_prefix(target_id: &str, method: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + target_id.len() + method.len());
+    wire::begin_frame(&mut out, FrameKind::Request, op::CALL);
+    match target_id.strip_prefix("z:") {
+        Some(class) => {
+            out.push(1);
+            wire::put_str(&mut out, class);
+        }
+        None => {
+            out.push(0);
+            wire::put_str(&mut out, target_id);
+        }
+    }
+    wire::put_str(&mut out, method);
+    out
+}
+
+/// The frame prefix of a constructor call.
+fn construct_prefix(class: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20 + class.len());
+    wire::begin_frame(&mut out, FrameKind::Request, op::CONSTRUCT);
+    wire::put_str(&mut out, class);
+    out
+}
+
+/// Appends one frame: `prefix`, the argument count, the arguments.
+fn push_call_frame(
+    prefix: &[u8],
+    args: &Bound<'_, PyTuple>,
+    enc: &mut Enc<'_, '_>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    let at = out.len();
+    out.extend_from_slice(prefix);
+    enc.body_start = wire::body_start(at);
+    let argc = u16::try_from(args.len())
+        .map_err(|_| PyValueError::new_err("a call takes at most 65535 arguments"))?;
+    wire::put_u16(out, argc);
+    for a in args.iter() {
+        bulk::arg(&a, enc, out)?;
+    }
+    wire::finish_frame(out, at);
+    Ok(())
+}
 
 /// A pool of connections to one gateway.
 #[pyclass(frozen, weakref, module = "ferry._native", name = "Client")]
@@ -93,23 +162,239 @@ impl PyClient {
         }
     }
 
-    /// Whether member calls go through the package's input converters.
-    pub(crate) fn has_converters(&self) -> bool {
-        self.converters.load(Ordering::Relaxed)
+    /// Runs a wait with the GIL released; the wait checks for signals (Ctrl-C).
+    pub(crate) fn detached<T: Send>(
+        py: Python<'_>,
+        owner: Option<&Bound<'_, PyAny>>,
+        f: impl FnOnce(&mut dyn FnMut() -> bool) -> Result<T, ClientError> + Send,
+    ) -> PyResult<T> {
+        let mut interrupt: Option<PyErr> = None;
+        let result = py.detach(|| {
+            let mut check = || {
+                Python::try_attach(|py| match py.check_signals() {
+                    Ok(()) => false,
+                    Err(e) => {
+                        interrupt = Some(e);
+                        true
+                    }
+                })
+                // The interpreter is shutting down: stop waiting.
+                .unwrap_or(true)
+            };
+            f(&mut check)
+        });
+        result.map_err(|e| to_pyerr(py, e, owner, interrupt))
     }
 
-    /// Sends an encoded call (or constructor) command and returns the Python value of its
-    /// reply; an error reply raises through the package's handler with `target` and `name`.
-    pub(crate) fn call_encoded<'py>(
+    /// A pooled connection (None in the pinned-thread mode, whose calls use the thread's own
+    /// connection, in v1). An idle one is taken without releasing the GIL; opening one waits
+    /// with the GIL released.
+    fn lease(&self, py: Python<'_>, owner: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Lease>> {
+        if self.inner.pinned().is_some() {
+            return Ok(None);
+        }
+        if let Some(l) = self.inner.lease_idle() {
+            return Ok(Some(l));
+        }
+        let inner = &self.inner;
+        Self::detached(py, owner, |_| inner.lease()).map(Some)
+    }
+
+    /// The protocol member calls use (negotiated now if not known yet).
+    pub(crate) fn call_protocol(
+        &self,
+        py: Python<'_>,
+        owner: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Protocol> {
+        if self.inner.pinned().is_some() {
+            return Ok(Protocol::V1);
+        }
+        if let Some(p) = self.inner.protocol() {
+            return Ok(p);
+        }
+        let inner = &self.inner;
+        Self::detached(py, owner, |_| inner.negotiate())
+    }
+
+    /// Sends frames on a leased v2 connection and returns the replies.
+    fn send_frames(
+        py: Python<'_>,
+        owner: Option<&Bound<'_, PyAny>>,
+        lease: &mut Lease,
+        frames: &mut [u8],
+        count: usize,
+        placer: Option<&mut (dyn Placer + Send)>,
+    ) -> PyResult<Vec<ReplyFrame>> {
+        let mut out = Vec::with_capacity(count);
+        Self::detached(py, owner, |check| {
+            let placer: Option<&mut dyn Placer> = match placer {
+                Some(p) => Some(p),
+                None => None,
+            };
+            lease
+                .request_frames(frames, count, Options::default(), check, placer, &mut |f| {
+                    out.push(f)
+                })
+                .map(|()| out)
+        })
+    }
+
+    /// Sends text commands on a leased v1 connection and returns the replies.
+    fn send_text(
+        py: Python<'_>,
+        owner: Option<&Bound<'_, PyAny>>,
+        lease: &mut Lease,
+        commands: &[u8],
+        count: usize,
+    ) -> PyResult<Vec<Response>> {
+        let mut out = Vec::with_capacity(count);
+        Self::detached(py, owner, |check| {
+            lease
+                .request_text(commands, count, Options::default(), check, &mut |r| {
+                    out.push(r)
+                })
+                .map(|()| out)
+        })
+    }
+
+    /// The Python value of an answer, or the error the package's handler raises for it.
+    pub(crate) fn answer_value<'py>(
+        py: Python<'py>,
+        answer: Answer,
+        owner: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+        want: Want,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match answer {
+            Answer::Text(r) => Self::value(py, r, owner, target, name),
+            Answer::Frame(f) => match frame_success(py, f, owner, want)? {
+                Ok(v) => Ok(v),
+                Err(reply) => {
+                    let text = reply_text(&reply);
+                    hooks::get(py)?
+                        .error_handler
+                        .bind(py)
+                        .call1((text, owner, target, name))
+                }
+            },
+        }
+    }
+
+    /// Calls a method (`target_id` an object id, or `z:<class>`): v1 text from `header` (the
+    /// command's first lines) or a v2 frame from `prefix` (see [`call_prefix`]).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_member<'py>(
         &self,
         py: Python<'py>,
-        request: &[u8],
+        header: &[u8],
+        prefix: &[u8],
+        args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
         target: &Bound<'py, PyAny>,
         name: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let response = self.roundtrip(py, Some(owner), request, Options::default())?;
-        Self::value(py, response, owner, target, name)
+        let answer = self.one_call(py, header, prefix, args, owner, Some(&mut BytesPlacer))?;
+        Self::answer_value(py, answer, owner, target, name, Want::Python)
+    }
+
+    /// One call or constructor request in whichever protocol the connection speaks.
+    fn one_call(
+        &self,
+        py: Python<'_>,
+        header: &[u8],
+        prefix: &[u8],
+        args: &Bound<'_, PyTuple>,
+        owner: &Bound<'_, PyAny>,
+        placer: Option<&mut (dyn Placer + Send)>,
+    ) -> PyResult<Answer> {
+        let Some(mut lease) = self.lease(py, Some(owner))? else {
+            let mut request = Vec::with_capacity(header.len() + 2 + args.len() * 16);
+            request.extend_from_slice(header);
+            encode_args(args, Some(owner), &mut request)?;
+            request.extend_from_slice(b"e\n");
+            return self
+                .roundtrip(py, Some(owner), &request, Options::default())
+                .map(Answer::Text);
+        };
+        match lease.protocol() {
+            Protocol::V1 => {
+                let mut request = Vec::with_capacity(header.len() + 2 + args.len() * 16);
+                request.extend_from_slice(header);
+                encode_args(args, Some(owner), &mut request)?;
+                request.extend_from_slice(b"e\n");
+                let mut r = Self::send_text(py, Some(owner), &mut lease, &request, 1)?;
+                r.pop().map(Answer::Text).ok_or_else(|| no_reply(py))
+            }
+            Protocol::V2 => {
+                let mut frames = Vec::with_capacity(prefix.len() + 2 + args.len() * 16);
+                let mut enc = Enc::new(Some(owner), 0);
+                push_call_frame(prefix, args, &mut enc, &mut frames)?;
+                let mut r = Self::send_frames(py, Some(owner), &mut lease, &mut frames, 1, placer)?;
+                drop(enc);
+                r.pop().map(Answer::Frame).ok_or_else(|| no_reply(py))
+            }
+        }
+    }
+
+    /// A v2-only request of one frame (`ToPython`, `Iterate`, `ToJava`): its answer.
+    fn v2_request(
+        &self,
+        py: Python<'_>,
+        owner: &Bound<'_, PyAny>,
+        what: &str,
+        encode: impl FnOnce(&mut Vec<u8>, &mut Enc<'_, '_>) -> PyResult<()>,
+        placer: Option<&mut (dyn Placer + Send)>,
+    ) -> PyResult<ReplyFrame> {
+        let lease = self.lease(py, Some(owner))?;
+        let mut lease = match lease {
+            Some(l) if l.protocol() == Protocol::V2 => l,
+            _ => {
+                return Err(hooks::get(py)?.py4j_error(
+                    py,
+                    format!(
+                        "{what} needs a ferry gateway (protocol v2); this gateway speaks Py4J's \
+                         protocol (v1){}",
+                        if self.inner.pinned().is_some() {
+                            ", as the pinned-thread mode always does"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        };
+        let mut frames = Vec::with_capacity(64);
+        let mut enc = Enc::new(Some(owner), wire::body_start(0));
+        encode(&mut frames, &mut enc)?;
+        let mut r = Self::send_frames(py, Some(owner), &mut lease, &mut frames, 1, placer)?;
+        drop(enc);
+        r.pop().ok_or_else(|| no_reply(py))
+    }
+
+    /// The value of a v2-only request's reply; an error raises through the package's handler.
+    fn v2_value<'py>(
+        &self,
+        py: Python<'py>,
+        f: ReplyFrame,
+        owner: &Bound<'py, PyAny>,
+        name: &str,
+        want: Want,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match frame_success(py, f, owner, want)? {
+            Ok(v) => Ok(v),
+            Err(reply) => hooks::get(py)?.error_handler.bind(py).call1((
+                reply_text(&reply),
+                owner,
+                py.None(),
+                PyString::new(py, name),
+            )),
+        }
+    }
+
+    /// Whether member calls go through the package's input converters.
+    pub(crate) fn has_converters(&self) -> bool {
+        self.converters.load(Ordering::Relaxed)
     }
 
     /// The Rust client (for the callback module).
@@ -117,21 +402,129 @@ impl PyClient {
         &self.inner
     }
 
-    fn call_request(
-        target: &str,
-        method: &str,
-        args: &Bound<'_, PyTuple>,
-        owner: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<u8>> {
-        let mut out = Vec::with_capacity(32 + target.len() + method.len() + args.len() * 8);
+    fn call_header(target: &str, method: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + target.len() + method.len());
         out.extend_from_slice(b"c\n");
         out.extend_from_slice(target.as_bytes());
         out.push(b'\n');
         out.extend_from_slice(method.as_bytes());
         out.push(b'\n');
-        encode_args(args, Some(owner), &mut out)?;
-        out.extend_from_slice(b"e\n");
-        Ok(out)
+        out
+    }
+
+    /// Calls `method` on `target` once per argument tuple, pipelined (v1: in one write; v2: in
+    /// frames written together), and returns every answer in order.
+    fn pipelined(
+        &self,
+        py: Python<'_>,
+        target: &str,
+        method: &str,
+        calls: &Bound<'_, PyAny>,
+        owner: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Answer>> {
+        let calls: Vec<Bound<'_, PyTuple>> = calls
+            .try_iter()?
+            .map(|a| a.and_then(|a| Ok(a.cast_into::<PyTuple>()?)))
+            .collect::<PyResult<_>>()?;
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let header = Self::call_header(target, method);
+        let text = |calls: &[Bound<'_, PyTuple>]| -> PyResult<Vec<u8>> {
+            let mut request = Vec::new();
+            for args in calls {
+                request.extend_from_slice(&header);
+                encode_args(args, Some(owner), &mut request)?;
+                request.extend_from_slice(b"e\n");
+            }
+            Ok(request)
+        };
+        let Some(mut lease) = self.lease(py, Some(owner))? else {
+            let request = text(&calls)?;
+            let inner = &self.inner;
+            let n = calls.len();
+            let responses = Self::detached(py, Some(owner), |check| {
+                inner.request_many(&request, n, check)
+            })?;
+            return Ok(responses.into_iter().map(Answer::Text).collect());
+        };
+        match lease.protocol() {
+            Protocol::V1 => {
+                let request = text(&calls)?;
+                let r = Self::send_text(py, Some(owner), &mut lease, &request, calls.len())?;
+                Ok(r.into_iter().map(Answer::Text).collect())
+            }
+            Protocol::V2 => {
+                let prefix = call_prefix(target, method);
+                let mut frames = Vec::with_capacity(calls.len() * (prefix.len() + 16));
+                let mut enc = Enc::new(Some(owner), 0);
+                for args in &calls {
+                    push_call_frame(&prefix, args, &mut enc, &mut frames)?;
+                }
+                let r =
+                    Self::send_frames(py, Some(owner), &mut lease, &mut frames, calls.len(), None)?;
+                drop(enc);
+                Ok(r.into_iter().map(Answer::Frame).collect())
+            }
+        }
+    }
+}
+
+/// Appends a v2 request frame naming one object id (and, for `Iterate`, a count).
+fn id_frame(out: &mut Vec<u8>, code: u16, id: &str, max: Option<u32>) -> PyResult<()> {
+    let at = out.len();
+    wire::begin_frame(out, FrameKind::Request, code);
+    wire::put_str(out, id);
+    if let Some(max) = max {
+        wire::put_u32(out, max);
+    }
+    wire::finish_frame(out, at);
+    Ok(())
+}
+
+/// No reply came for a request (the connection closed after a fatal reply to an earlier one).
+fn no_reply(py: Python<'_>) -> PyErr {
+    match hooks::get(py) {
+        Ok(h) => h.py4j_error(py, "the gateway sent no reply to the request".into()),
+        Err(e) => e,
+    }
+}
+
+/// A v2 reply frame: `Ok(value)` for success (the value decoded as `want` asks), `Err(reply)`
+/// for any other reply.
+pub(crate) fn frame_success<'py>(
+    py: Python<'py>,
+    f: ReplyFrame,
+    owner: &Bound<'py, PyAny>,
+    want: Want,
+) -> PyResult<Result<Bound<'py, PyAny>, Reply>> {
+    const EMPTY: u16 = 1;
+    match f.op {
+        op::SUCCESS => {
+            if let Some(placed) = f.placed {
+                return match bulk::placed_object(placed) {
+                    Some(obj) => Ok(Ok(obj.into_bound(py))),
+                    None => Err(no_reply(py)),
+                };
+            }
+            let value =
+                ferry_protocol::binary::decode_value(&f.body).map_err(|e| decode_error(py, e))?;
+            if want == Want::Numpy {
+                if let Value::Array(p) | Value::TypedList(p) = &value {
+                    return Ok(Ok(bulk::numpy_from_raw(py, p.elem, &p.data)?));
+                }
+            }
+            Ok(Ok(to_python(py, value, owner)?))
+        }
+        EMPTY => Ok(Ok(py.None().into_bound(py))),
+        _ => Ok(Err(f.decode().map_err(|e| decode_error(py, e))?)),
+    }
+}
+
+fn decode_error(py: Python<'_>, e: ferry_protocol::ProtocolError) -> PyErr {
+    match hooks::get(py) {
+        Ok(h) => h.py4j_error(py, format!("the gateway sent an unreadable reply: {e}")),
+        Err(err) => err,
     }
 }
 
@@ -140,7 +533,7 @@ impl PyClient {
     #[new]
     // Python keyword arguments, each with a default.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05, pinned_threads=false))]
+    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05, pinned_threads=false, protocol="auto"))]
     fn new(
         address: &Bound<'_, PyString>,
         port: u16,
@@ -150,6 +543,7 @@ impl PyClient {
         connect_timeout: Option<f64>,
         release_delay: f64,
         pinned_threads: bool,
+        protocol: &str,
     ) -> PyResult<Self> {
         let mut config = Config::new(Endpoint::from_address(address.to_str()?, port));
         config.auth_token = match auth_token {
@@ -161,6 +555,11 @@ impl PyClient {
         config.memory_management = memory_management;
         config.release_delay =
             seconds("release_delay", Some(release_delay))?.unwrap_or(config.release_delay);
+        config.protocol = ProtocolChoice::parse(protocol).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "protocol must be 'auto', 'v1' or 'v2', got {protocol:?}"
+            ))
+        })?;
         Ok(PyClient {
             inner: if pinned_threads {
                 Client::pinned_threads(config)
@@ -180,9 +579,16 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let request = Self::call_request(target.to_str()?, method.to_str()?, args, owner)?;
-        let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
-        Self::value(py, response, owner, target.as_any(), method.as_any())
+        let (t, m) = (target.to_str()?, method.to_str()?);
+        self.call_member(
+            py,
+            &Self::call_header(t, m),
+            &call_prefix(t, m),
+            args,
+            owner,
+            target.as_any(),
+            method.as_any(),
+        )
     }
 
     /// Like `call`, but an error answer is returned as `(False, answer)` instead of raised
@@ -195,20 +601,31 @@ impl PyClient {
         args: &Bound<'py, PyTuple>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<(bool, Bound<'py, PyAny>)> {
-        let request = Self::call_request(target.to_str()?, method.to_str()?, args, owner)?;
-        let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
-        match response.reply {
-            Reply::Success(v) => Ok((true, to_python(py, v, owner)?)),
-            Reply::Empty => Ok((true, py.None().into_bound(py))),
-            other => {
-                let answer = response.raw.unwrap_or_else(|| reply_text(&other));
-                Ok((false, PyString::new(py, &answer).into_any()))
-            }
-        }
+        let (t, m) = (target.to_str()?, method.to_str()?);
+        let answer = self.one_call(
+            py,
+            &Self::call_header(t, m),
+            &call_prefix(t, m),
+            args,
+            owner,
+            Some(&mut BytesPlacer),
+        )?;
+        let failed = match answer {
+            Answer::Text(response) => match response.reply {
+                Reply::Success(v) => return Ok((true, to_python(py, v, owner)?)),
+                Reply::Empty => return Ok((true, py.None().into_bound(py))),
+                other => response.raw.unwrap_or_else(|| reply_text(&other)),
+            },
+            Answer::Frame(f) => match frame_success(py, f, owner, Want::Python)? {
+                Ok(v) => return Ok((true, v)),
+                Err(reply) => reply_text(&reply),
+            },
+        };
+        Ok((false, PyString::new(py, &failed).into_any()))
     }
 
-    /// Calls `method` on `target` once per argument tuple of `calls`, pipelined in one write;
-    /// the results are dropped. The first error answer is raised (after every reply was read).
+    /// Calls `method` on `target` once per argument tuple of `calls`, pipelined; the results
+    /// are dropped. The first error answer is raised (after every reply was read).
     fn call_batch<'py>(
         &self,
         py: Python<'py>,
@@ -217,38 +634,62 @@ impl PyClient {
         calls: &Bound<'py, PyAny>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<usize> {
-        let target_text = target.to_str()?;
-        let method_text = method.to_str()?;
-        let mut request = Vec::new();
-        let mut count = 0;
-        for args in calls.try_iter()? {
-            let args = args?;
-            let args = args.cast::<PyTuple>()?;
-            request.extend_from_slice(&Self::call_request(target_text, method_text, args, owner)?);
-            count += 1;
-        }
-        let mut interrupt: Option<PyErr> = None;
-        let inner = &self.inner;
-        let result = py.detach(|| {
-            let mut check = || {
-                Python::try_attach(|py| match py.check_signals() {
-                    Ok(()) => false,
-                    Err(e) => {
-                        interrupt = Some(e);
-                        true
-                    }
-                })
-                .unwrap_or(true)
+        let answers = self.pipelined(py, target.to_str()?, method.to_str()?, calls, owner)?;
+        let count = answers.len();
+        for answer in answers {
+            let failed = match &answer {
+                Answer::Text(r) => r.reply.is_error(),
+                Answer::Frame(f) => f.is_error(),
             };
-            inner.request_many(&request, count, &mut check)
-        });
-        let responses = result.map_err(|e| to_pyerr(py, e, Some(owner), interrupt))?;
-        for response in responses {
-            if response.reply.is_error() {
-                Self::value(py, response, owner, target.as_any(), method.as_any())?;
+            if failed {
+                Self::answer_value(
+                    py,
+                    answer,
+                    owner,
+                    target.as_any(),
+                    method.as_any(),
+                    Want::Python,
+                )?;
             }
         }
         Ok(count)
+    }
+
+    /// Calls `method` on `target` once per argument tuple of `calls`, pipelined (several calls
+    /// per write, their replies read together), and returns the results in order. An error
+    /// answer is raised (the first, after every reply was read). The calls run in order, on the
+    /// Java thread of one connection.
+    fn call_many<'py>(
+        &self,
+        py: Python<'py>,
+        target: &Bound<'py, PyString>,
+        method: &Bound<'py, PyString>,
+        calls: &Bound<'py, PyAny>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let answers = self.pipelined(py, target.to_str()?, method.to_str()?, calls, owner)?;
+        let out = PyList::empty(py);
+        let mut first_error = None;
+        for answer in answers {
+            match Self::answer_value(
+                py,
+                answer,
+                owner,
+                target.as_any(),
+                method.as_any(),
+                Want::Python,
+            ) {
+                Ok(v) => out.append(v)?,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    out.append(py.None())?;
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.
@@ -260,14 +701,121 @@ impl PyClient {
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fqn_text = fqn.to_str()?;
-        let mut request = Vec::with_capacity(16 + fqn_text.len() + args.len() * 8);
-        request.extend_from_slice(b"i\n");
-        request.extend_from_slice(fqn_text.as_bytes());
-        request.push(b'\n');
-        encode_args(args, Some(owner), &mut request)?;
-        request.extend_from_slice(b"e\n");
-        let response = self.roundtrip(py, Some(owner), &request, Options::default())?;
-        Self::value(py, response, owner, py.None().bind(py), fqn.as_any())
+        let mut header = Vec::with_capacity(4 + fqn_text.len());
+        header.extend_from_slice(b"i\n");
+        header.extend_from_slice(fqn_text.as_bytes());
+        header.push(b'\n');
+        let answer = self.one_call(py, &header, &construct_prefix(fqn_text), args, owner, None)?;
+        Self::answer_value(
+            py,
+            answer,
+            owner,
+            py.None().bind(py),
+            fqn.as_any(),
+            Want::Python,
+        )
+    }
+
+    /// The protocol member calls speak: 1 (Py4J's text) or 2 (ferry's frames). Asks the
+    /// gateway (opens a connection) when no connection told yet.
+    #[pyo3(signature = (owner=None))]
+    fn protocol(&self, py: Python<'_>, owner: Option<&Bound<'_, PyAny>>) -> PyResult<u8> {
+        Ok(self.call_protocol(py, owner)?.number())
+    }
+
+    /// The protocol negotiated so far (1 or 2), or None before the first connection.
+    #[getter]
+    fn negotiated(&self) -> Option<u8> {
+        if self.inner.pinned().is_some() {
+            return Some(1);
+        }
+        self.inner.protocol().map(Protocol::number)
+    }
+
+    /// v2: a Python value made into a Java object in one frame (`ToJava`): lists, tuples and
+    /// other iterables become an `ArrayList`, sets a `HashSet`, dicts and other mappings a
+    /// `HashMap`, numpy arrays primitive arrays; nested (unless `deep` is false: then the
+    /// elements follow the rules of call arguments), with Java objects inside by reference.
+    #[pyo3(signature = (value, owner, deep=true))]
+    fn to_java<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+        owner: &Bound<'py, PyAny>,
+        deep: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f = self.v2_request(
+            py,
+            owner,
+            "ferry.to_java",
+            |out, enc| {
+                wire::begin_frame(out, FrameKind::Request, op::TO_JAVA);
+                enc.deep = deep;
+                bulk::bulk_value(value, enc, out, 0)?;
+                wire::finish_frame(out, 0);
+                Ok(())
+            },
+            None,
+        )?;
+        self.v2_value(py, f, owner, "to_java", Want::Python)
+    }
+
+    /// v2: the value of a Java object, deeply, in one round trip (`ToPython`): collections,
+    /// maps, arrays, boxed values, strings, BigDecimal, java.time values and nestings of them.
+    fn to_python<'py>(
+        &self,
+        py: Python<'py>,
+        target_id: &Bound<'py, PyString>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = target_id.to_str()?;
+        let f = self.v2_request(
+            py,
+            owner,
+            "ferry.to_python",
+            |out, _| id_frame(out, op::TO_PYTHON, id, None),
+            Some(&mut BytesPlacer),
+        )?;
+        self.v2_value(py, f, owner, "to_python", Want::Python)
+    }
+
+    /// v2: a Java primitive array (or a list of boxed numbers) as a numpy array. A large one is
+    /// received straight into the array's memory.
+    fn to_numpy<'py>(
+        &self,
+        py: Python<'py>,
+        target_id: &Bound<'py, PyString>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = target_id.to_str()?;
+        let f = self.v2_request(
+            py,
+            owner,
+            "ferry.to_numpy",
+            |out, _| id_frame(out, op::TO_PYTHON, id, None),
+            Some(&mut NumpyPlacer),
+        )?;
+        self.v2_value(py, f, owner, "to_numpy", Want::Numpy)
+    }
+
+    /// v2: up to `max` next elements of a Java iterator, in one round trip (`Iterate`); an
+    /// empty list once it is exhausted.
+    fn iterate<'py>(
+        &self,
+        py: Python<'py>,
+        target_id: &Bound<'py, PyString>,
+        max: u32,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = target_id.to_str()?;
+        let f = self.v2_request(
+            py,
+            owner,
+            "chunked iteration",
+            |out, _| id_frame(out, op::ITERATE, id, Some(max)),
+            None,
+        )?;
+        self.v2_value(py, f, owner, "iterate", Want::Python)
     }
 
     /// Sends an encoded command and returns `(kind, value)`: kind `"y"` with the decoded value,
@@ -452,8 +1000,9 @@ impl PyClient {
         self.inner.set_forks_reported(reported);
     }
 
-    /// The client's counters: commands, releases, round_trips, connections_opened,
-    /// idle_connections, held_references, pending_releases.
+    /// The client's counters: commands, releases, round_trips, frames, connections_opened,
+    /// idle_connections, held_references, pending_releases, refused_hellos, protocol (0 while
+    /// unknown).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.stats();
         let d = PyDict::new(py);
@@ -464,10 +1013,14 @@ impl PyClient {
         d.set_item("idle_connections", s.idle_connections)?;
         d.set_item("held_references", s.held_references)?;
         d.set_item("pending_releases", s.pending_releases)?;
+        d.set_item("frames", s.frames)?;
+        d.set_item("refused_hellos", s.refused_hellos)?;
+        d.set_item("protocol", s.protocol)?;
         Ok(d)
     }
 
-    /// The counters of each open connection: a list of dicts (commands, releases, round_trips).
+    /// The counters of each open connection: a list of dicts (commands, releases, round_trips,
+    /// frames, protocol).
     fn connection_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for s in self.inner.connection_stats() {
@@ -475,6 +1028,8 @@ impl PyClient {
             d.set_item("commands", s.commands)?;
             d.set_item("releases", s.releases)?;
             d.set_item("round_trips", s.round_trips)?;
+            d.set_item("frames", s.frames)?;
+            d.set_item("protocol", s.protocol)?;
             list.append(d)?;
         }
         Ok(list)

@@ -24,7 +24,7 @@ pub(crate) fn to_python<'py>(
         Value::Int(i) => PyInt::new(py, i).into_any(),
         Value::Long(l) => PyInt::new(py, l).into_any(),
         Value::Double(d) => PyFloat::new(py, d).into_any(),
-        Value::Float(f) => PyFloat::new(py, f64::from(f)).into_any(),
+        Value::Float(f) => PyFloat::new(py, float_value(f)).into_any(),
         Value::String(s) => PyString::new(py, &s).into_any(),
         Value::Bytes(b) => PyBytes::new(py, &b).into_any(),
         Value::Decimal(s) => hooks::get(py)?.decimal.bind(py).call1((s,))?,
@@ -78,13 +78,7 @@ pub(crate) fn to_python<'py>(
             }
             dict.into_any()
         }
-        Value::TypedList(p) | Value::Array(p) => {
-            let list = PyList::empty(py);
-            for item in prims_values(&p) {
-                list.append(to_python(py, item, owner)?)?;
-            }
-            list.into_any()
-        }
+        Value::TypedList(p) | Value::Array(p) => prims_list(py, &p, owner)?,
         Value::Temporal(kind, text) => temporal(py, kind, &text)?,
     })
 }
@@ -156,6 +150,74 @@ fn temporal<'py>(
             dt.getattr("timedelta")?.call((), Some(&kwargs))?
         }
     })
+}
+
+/// A Java float as Python sees it: the double of its shortest decimal text (what the text
+/// protocol carries: `0.1f` is 0.1, not 0.10000000149011612).
+fn float_value(f: f32) -> f64 {
+    if !f.is_finite() {
+        return f64::from(f);
+    }
+    format!("{f}").parse().unwrap_or(f64::from(f))
+}
+
+/// A list of the elements of a run of primitives, made straight from the raw elements (or value
+/// by value when the package replaced the output converter of their type).
+fn prims_list<'py>(
+    py: Python<'py>,
+    p: &ferry_protocol::Prims,
+    owner: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use ferry_protocol::Elem;
+    let tag = match p.elem {
+        Elem::Bool => b'b',
+        Elem::Byte | Elem::Short | Elem::Int => b'i',
+        Elem::Long => b'L',
+        Elem::Float | Elem::Double => b'd',
+        Elem::Char => b's',
+    };
+    if hooks::is_overridden(tag) {
+        let list = PyList::empty(py);
+        for item in prims_values(p) {
+            list.append(to_python(py, item, owner)?)?;
+        }
+        return Ok(list.into_any());
+    }
+    let d = &p.data;
+    let list = match p.elem {
+        Elem::Bool => PyList::new(py, d.iter().map(|b| *b != 0))?,
+        Elem::Byte => PyList::new(py, d.iter().map(|b| i32::from(*b as i8)))?,
+        Elem::Short => PyList::new(
+            py,
+            d.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])),
+        )?,
+        Elem::Char => PyList::new(
+            py,
+            d.chunks_exact(2)
+                .map(|b| String::from_utf16_lossy(&[u16::from_le_bytes([b[0], b[1]])])),
+        )?,
+        Elem::Int => PyList::new(
+            py,
+            d.chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        )?,
+        Elem::Long => PyList::new(
+            py,
+            d.chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+        )?,
+        Elem::Float => PyList::new(
+            py,
+            d.chunks_exact(4)
+                .map(|b| float_value(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+        )?,
+        Elem::Double => PyList::new(
+            py,
+            d.chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+        )?,
+    };
+    Ok(list.into_any())
 }
 
 /// The elements of a run of primitives, one value each.

@@ -6,6 +6,7 @@
 //! the GIL and check for signals so that Ctrl-C raises `KeyboardInterrupt` promptly. The Python
 //! objects it builds (proxies, exceptions) come from hooks the package registers once.
 
+mod bulk;
 mod callback;
 mod client;
 mod decode;
@@ -26,6 +27,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(object::install_proxy_hooks, m)?)?;
     m.add_class::<handles::Ref>()?;
     m.add_class::<handles::StreamReader>()?;
+    m.add_class::<bulk::Bulk>()?;
+    m.add_function(wrap_pyfunction!(bulk::install_bulk_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::install, m)?)?;
     m.add_function(wrap_pyfunction!(hooks::set_converter_override, m)?)?;
     m.add_class::<callback::Dispatcher>()?;

@@ -10,8 +10,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::client::PyClient;
-use crate::encode::encode_args;
+use crate::client::{PyClient, call_prefix};
 use crate::hooks;
 use crate::object;
 
@@ -37,8 +36,10 @@ pub(crate) struct JavaMember {
     gateway_client: Py<PyAny>,
     native: Py<PyClient>,
     container: Container,
-    /// `c\n<target id>\n<name>\n`: the start of every call command.
+    /// `c\n<target id>\n<name>\n`: the start of every call command (v1).
     header: Arc<[u8]>,
+    /// The start of every call frame (v2): its header, the target and the name.
+    prefix: Arc<[u8]>,
     /// The help page, once asked for.
     doc: OnceLock<Py<PyAny>>,
 }
@@ -75,6 +76,7 @@ impl JavaMember {
             native: native.clone_ref(py),
             container: Container::Unbound,
             header: header(target_id.bind(py).to_str()?, name.to_str()?),
+            prefix: call_prefix(target_id.bind(py).to_str()?, name.to_str()?).into(),
             doc: OnceLock::new(),
         })
     }
@@ -89,6 +91,7 @@ impl JavaMember {
             native: self.native.clone_ref(py),
             container: Container::Held(obj.clone().unbind()),
             header: self.header.clone(),
+            prefix: self.prefix.clone(),
             doc: OnceLock::new(),
         }
     }
@@ -106,6 +109,7 @@ impl JavaMember {
     ) -> PyResult<JavaMember> {
         let native = native_client(&gateway_client)?;
         let header = header(target_id.to_str()?, name.to_str()?);
+        let prefix = call_prefix(target_id.to_str()?, name.to_str()?).into();
         Ok(JavaMember {
             name: name.unbind(),
             target_id: target_id.unbind(),
@@ -117,6 +121,7 @@ impl JavaMember {
                 Container::Held(container.unbind())
             },
             header,
+            prefix,
             doc: OnceLock::new(),
         })
     }
@@ -151,13 +156,11 @@ impl JavaMember {
             return hooks::get(py)?.converting_call.bind(py).call1((slf, args));
         }
         let owner = this.gateway_client.bind(py);
-        let mut request = Vec::with_capacity(this.header.len() + 2 + args.len() * 16);
-        request.extend_from_slice(&this.header);
-        encode_args(args, Some(owner), &mut request)?;
-        request.extend_from_slice(b"e\n");
-        native.call_encoded(
+        native.call_member(
             py,
-            &request,
+            &this.header,
+            &this.prefix,
+            args,
             owner,
             this.target_id.bind(py).as_any(),
             this.name.bind(py).as_any(),
