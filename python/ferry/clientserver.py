@@ -181,7 +181,8 @@ class JavaClient(GatewayClient):
     def pinned_stats(self) -> dict[str, Any]:
         """Counters of the pinned connections: ``opened`` (by Python threads), ``served``
         (opened by Java), ``open`` (now), ``commands``, ``callbacks``, and
-        ``thread_connection`` (whether the calling thread has one)."""
+        ``releases`` (written on them: always 0) and ``thread_connection`` (whether the calling
+        thread has one)."""
         return dict(_native.pinned_stats(self._native))
 
     def _create_connection_guard(self, connection: Any) -> ClientServerConnectionGuard:

@@ -191,3 +191,33 @@ def test_a_thread_connection_closes_when_its_thread_ends(gateway: Any, cb: Any) 
     # Ended threads closed theirs.
     assert cb.poll_until(lambda: client.pinned_stats()["open"] == before["open"], 10.0)
     assert client.pinned_stats()["thread_connection"]
+
+
+@pytest.mark.clients("ferry")
+@pytest.mark.modes("pinned")
+def test_releases_never_travel_on_a_thread_connection(gateway: Any) -> None:
+    # Py4J once wrote a release into a connection that waited for a reply (issue #275). ferry
+    # sends releases on pooled connections of their own, even when Java objects die inside a
+    # callback, in the middle of the thread's conversation.
+    client = gateway._gateway_client
+    app = gateway.entry_point
+    jvm = gateway.jvm
+    releases_before = client.stats()["releases"]
+
+    class MakesGarbage:
+        def run(self) -> None:
+            for i in range(50):
+                builder = jvm.java.lang.StringBuilder(str(i))
+                assert builder.length() == len(str(i))
+                del builder
+
+        class Java:
+            implements = ("java.lang.Runnable",)
+
+    app.run(MakesGarbage())
+    assert app.currentThreadName()
+    client.flush_releases()
+    assert client.stats()["releases"] >= releases_before + 50
+    stats = client.pinned_stats()
+    assert stats["releases"] == 0
+    assert stats["callbacks"] >= 1

@@ -46,6 +46,9 @@ pub struct PinnedStats {
     pub commands: u64,
     /// Calls from Java run while a Python thread waited for a reply, or on a served connection.
     pub callbacks: u64,
+    /// Reference releases (`m d`) written on these connections: always 0, releases travel on
+    /// pooled connections of their own.
+    pub releases: u64,
 }
 
 /// Shuts a connection's socket down from any thread.
@@ -134,6 +137,7 @@ pub struct Pinned {
     served: AtomicU64,
     commands: AtomicU64,
     callbacks: AtomicU64,
+    releases: AtomicU64,
 }
 
 impl fmt::Debug for Pinned {
@@ -160,6 +164,7 @@ impl Pinned {
             served: AtomicU64::new(0),
             commands: AtomicU64::new(0),
             callbacks: AtomicU64::new(0),
+            releases: AtomicU64::new(0),
         }
     }
 
@@ -189,6 +194,7 @@ impl Pinned {
             open,
             commands: self.commands.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
+            releases: self.releases.load(Ordering::Relaxed),
         }
     }
 
@@ -479,6 +485,9 @@ impl Pinned {
             })?;
         }
         self.commands.fetch_add(count as u64, Ordering::Relaxed);
+        if command.starts_with(b"m\nd\n") {
+            self.releases.fetch_add(1, Ordering::Relaxed);
+        }
         let _depth = Depth::enter(conn);
         let mut left = count;
         loop {

@@ -469,7 +469,7 @@ pub(crate) fn pinned_set_handler(
     Ok(())
 }
 
-/// Counters of a pinned-mode client: opened, served, open, commands, callbacks; and whether
+/// Counters of a pinned-mode client: opened, served, open, commands, callbacks, releases; and whether
 /// the calling thread has a connection now (`thread_connection`).
 #[pyfunction]
 pub(crate) fn pinned_stats<'py>(
@@ -484,6 +484,7 @@ pub(crate) fn pinned_stats<'py>(
     d.set_item("open", s.open)?;
     d.set_item("commands", s.commands)?;
     d.set_item("callbacks", s.callbacks)?;
+    d.set_item("releases", s.releases)?;
     d.set_item("thread_connection", pinned.has_thread_connection())?;
     Ok(d)
 }
