@@ -120,6 +120,7 @@ def _walk(obj: Any, client: Any, depth: int) -> Any:
         JavaList,
         JavaMap,
         JavaSet,
+        _invoke,
     )
 
     if depth > 64:
@@ -134,8 +135,8 @@ def _walk(obj: Any, client: Any, depth: int) -> Any:
         array = obj.toArray()
         return {_walk(v, client, depth + 1) for v in _batched_array(array, client)}
     if isinstance(obj, JavaMap):
-        keys = _batched_array(obj.keySet().toArray(), client)
-        values = _batched_array(obj.values().toArray(), client)
+        keys = _batched_array(_invoke(obj, "keySet").toArray(), client)
+        values = _batched_array(_invoke(obj, "values").toArray(), client)
         return {
             _walk(k, client, depth + 1): _walk(v, client, depth + 1)
             for k, v in zip(keys, values)

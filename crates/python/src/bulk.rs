@@ -436,9 +436,12 @@ pub(crate) fn bulk_value(
              inside itself?)"
         )));
     }
+    if obj.cast::<PyInt>().is_ok() && !obj.is_exact_instance_of::<PyBool>() {
+        // By value, an int beyond a long is a BigInteger.
+        return int_value(obj, out);
+    }
     if obj.is_none()
         || obj.cast::<PyBool>().is_ok()
-        || obj.cast::<PyInt>().is_ok()
         || obj.cast::<PyFloat>().is_ok()
         || obj.cast::<PyString>().is_ok()
         || obj.cast::<PyBytes>().is_ok()
