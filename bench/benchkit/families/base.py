@@ -31,6 +31,8 @@ class Ctx:
         [bool], Any
     ]  # connect(auto_convert) -> another gateway to the same server
     _auto: Any = None
+    # The run's Artifacts, for rows that start servers of their own.
+    artifacts: Any = None
 
     def auto_convert_gateway(self) -> Any:
         """A second gateway to the same server with auto_convert=True (made once, then shared)."""
@@ -53,6 +55,7 @@ class LatencyFamily(Family):
 
     kind: ClassVar[str] = "latency"
     expect: ClassVar[object] = None  # when set, one call's result is checked against it
+    calls_per_op: ClassVar[int] = 1  # the figures are per op call divided by this
 
     def prepare(self, ctx: Ctx) -> Op:
         raise NotImplementedError

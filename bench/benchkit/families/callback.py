@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from benchkit.families import _callback_common as common
+from benchkit.families.base import Ctx, LatencyFamily
+from benchkit.measure import Op
+
+
+class Callback(LatencyFamily):
+    name = "callback"
+    title = (
+        "Java calls a Python method returning an int (default mode: callback server)"
+    )
+    code = (
+        "Arrays.setAll(arr, op)  # Java calls op.applyAsInt(i) 100 times; "
+        "time per Java -> Python call"
+    )
+    order = 100
+    calls_per_op = common.CALLS_PER_OP
+
+    def prepare(self, ctx: Ctx) -> Op:
+        op: Op = common.prepare(ctx, pinned=False)
+        return op
+
+
+FAMILY = Callback()
