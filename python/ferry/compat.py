@@ -88,10 +88,9 @@ _MODULES = (
     "finalizer",
     "signals",
     "compat",
+    "clientserver",
 )
-_LATER = {
-    "clientserver": "callbacks (py4j.clientserver) are not available in ferry yet",
-}
+_LATER: dict[str, str] = {}
 
 
 class _Missing(importlib.abc.MetaPathFinder):
@@ -122,8 +121,9 @@ def _real_py4j_loaded() -> list[str]:
 
 def install_as_py4j() -> None:
     """Registers ferry's modules as ``py4j``, ``py4j.java_gateway``, ``py4j.protocol``,
-    ``py4j.java_collections``, ``py4j.finalizer``, ``py4j.signals``, ``py4j.compat`` and
-    ``py4j.version`` in ``sys.modules``, so that code importing py4j runs on ferry unchanged.
+    ``py4j.java_collections``, ``py4j.finalizer``, ``py4j.signals``, ``py4j.compat``,
+    ``py4j.clientserver`` and ``py4j.version`` in ``sys.modules``, so that code importing py4j
+    runs on ferry unchanged.
 
     Call it before anything imports py4j: if the real py4j is already imported it raises
     ``RuntimeError`` (mixing the two would break ``isinstance`` checks such as

@@ -36,8 +36,10 @@ try:
     gateway.jvm.java.lang.Integer.parseInt("x")
 except Py4JJavaError as e:
     print("caught", e.java_exception.getClass().getName())
+import py4j.clientserver
+print("clientserver:", py4j.clientserver.ClientServer.__module__)
 try:
-    import py4j.clientserver
+    import py4j.tests
 except ModuleNotFoundError as e:
     print("missing:", e)
 gateway.close()
@@ -55,8 +57,9 @@ def test_a_py4j_program_runs_on_ferry(own_server: Any, client_helpers: Any) -> N
     lines = done.stdout.splitlines()
     assert lines[0] == "[1, 2, 3]"
     assert lines[1] == "caught java.lang.NumberFormatException"
-    assert lines[2].startswith("missing:")
-    assert "not available in ferry yet" in lines[2]
+    assert lines[2] == "clientserver: ferry.clientserver"
+    assert lines[3].startswith("missing:")
+    assert "ferry does not provide py4j.tests" in lines[3]
     assert done.stderr == ""
 
 
