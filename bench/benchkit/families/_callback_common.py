@@ -151,7 +151,10 @@ def prepare(ctx: Ctx, pinned: bool) -> Any:
     package = kind.module.rsplit(".", 1)[0]
     extra = dict(getattr(kind, "params", ()))
     if pinned and extra:
-        raise Unsupported(f"{ctx.combo.client} has no pinned-thread mode")
+        raise Unsupported(
+            f"{ctx.combo.client}: ClientServer takes no GatewayParameters options "
+            f"({', '.join(extra)})"
+        )
     port = _start_server(art, ctx.combo.server, pinned)
     if pinned:
         cs = importlib.import_module(f"{package}.clientserver")
