@@ -39,48 +39,38 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
-    pub(crate) fn u16(&mut self) -> Result<u16, ProtocolError> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?.try_into().expect("2 bytes"),
-        ))
+    /// The next `N` bytes as an array (every fixed-width number is read through this).
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N], ProtocolError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
     }
+}
 
-    pub(crate) fn u32(&mut self) -> Result<u32, ProtocolError> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
+/// Little-endian readers of fixed-width numbers, one per type.
+macro_rules! le_readers {
+    ($($vis:vis $name:ident: $ty:ty;)*) => {
+        impl Reader<'_> {
+            $(
+                $vis fn $name(&mut self) -> Result<$ty, ProtocolError> {
+                    self.fixed().map(<$ty>::from_le_bytes)
+                }
+            )*
+        }
+    };
+}
 
-    pub(crate) fn u64(&mut self) -> Result<u64, ProtocolError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
+le_readers! {
+    pub(crate) u16: u16;
+    pub(crate) u32: u32;
+    pub(crate) u64: u64;
+    i32: i32;
+    i64: i64;
+    f32: f32;
+    f64: f64;
+}
 
-    fn i32(&mut self) -> Result<i32, ProtocolError> {
-        Ok(i32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
-
-    fn i64(&mut self) -> Result<i64, ProtocolError> {
-        Ok(i64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-
-    fn f32(&mut self) -> Result<f32, ProtocolError> {
-        Ok(f32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
-
-    fn f64(&mut self) -> Result<f64, ProtocolError> {
-        Ok(f64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-
+impl<'a> Reader<'a> {
     pub(crate) fn str(&mut self) -> Result<String, ProtocolError> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
