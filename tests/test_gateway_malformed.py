@@ -13,6 +13,11 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.not_embedded(
+    "sends malformed protocol input over raw sockets to a server process; embedded calls have "
+    "no wire input"
+)
+
 MATH_MAX = ("c", "z:java.lang.Math", "max", "i3", "i7", "e")
 
 

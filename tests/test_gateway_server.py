@@ -16,16 +16,23 @@ DEFAULT_PYTHON_PORT = 25334
 # --------------------------------------------------------------------------- GATEWAY_SERVER
 
 
+@pytest.mark.not_embedded("the listening port of a server socket")
 def test_listening_port(gateway: Any, server: Any) -> None:
     assert gateway.java_gateway_server.getListeningPort() == server.port
 
 
+@pytest.mark.not_embedded(
+    "the callback client is the JVM's socket to Python's callback server; an embedded JVM calls Python directly"
+)
 def test_callback_client_defaults(gateway: Any) -> None:
     callback = gateway.java_gateway_server.getCallbackClient()
     assert callback.getPort() == DEFAULT_PYTHON_PORT
     assert callback.getAddress().getHostAddress() == "127.0.0.1"
 
 
+@pytest.mark.not_embedded(
+    "the callback client is the JVM's socket to Python's callback server; an embedded JVM calls Python directly"
+)
 def test_reset_callback_client(gateway_factory: Any, own_server: Any) -> None:
     # What PySpark does after starting its callback server on an ephemeral port.
     gateway = gateway_factory(own_server())
@@ -49,6 +56,7 @@ def test_bindings_map(api: Any, gateway: Any) -> None:
 # --------------------------------------------------------------------------- shutdown
 
 
+@pytest.mark.not_embedded("shuts a server process down and waits for it to exit")
 def test_gateway_shutdown_ends_the_server(
     api: Any, gateway_factory: Any, own_server: Any
 ) -> None:
@@ -64,6 +72,9 @@ def test_gateway_shutdown_ends_the_server(
         bystander.entry_point.echoInt(3)
 
 
+@pytest.mark.not_embedded(
+    "sends the shutdown command over a raw socket to a server process"
+)
 def test_raw_shutdown_command(raw_connect: Any, own_server: Any) -> None:
     server = own_server()
     conn = raw_connect(server)
@@ -74,6 +85,7 @@ def test_raw_shutdown_command(raw_connect: Any, own_server: Any) -> None:
     assert server.wait_exit() == 0, server.stderr_text()
 
 
+@pytest.mark.not_embedded("shuts a server process down and waits for it to exit")
 def test_shutdown_through_the_server_object(
     api: Any, gateway_factory: Any, own_server: Any
 ) -> None:
@@ -87,6 +99,7 @@ def test_shutdown_through_the_server_object(
     assert server.wait_exit() == 0, server.stderr_text()
 
 
+@pytest.mark.not_embedded("closes a server process's stdin")
 def test_server_ends_when_its_stdin_closes(own_server: Any) -> None:
     server = own_server()
     assert server.popen.stdin is not None

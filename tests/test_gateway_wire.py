@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.not_embedded(
+    "asserts the bytes of Py4J's protocol on a raw socket; embedded calls send no bytes"
+)
+
 
 @pytest.fixture
 def conn(raw_connect: Any, server: Any) -> Iterator[Any]:
