@@ -755,8 +755,21 @@ class JavaGateway:
         cwd: str | None = None,
         use_shell: bool = False,
         entry_point: str | None = None,
+        embedded: bool = False,
     ) -> JavaGateway:
-        """Launches a gateway (see ``launch_gateway``) and connects to it."""
+        """Launches a gateway (see ``launch_gateway``) and connects to it.
+
+        With ``embedded``, starts the JVM inside this process instead (see
+        ``ferry.embedded.start_jvm``: ``classpath``, ``javaopts`` and ``entry_point`` apply, the
+        options of a process and its sockets do not) and returns a gateway on it."""
+        if embedded:
+            from ferry.embedded import start_jvm
+
+            return start_jvm(
+                classpath=classpath or None,
+                jvm_options=list(javaopts) if javaopts else None,
+                entry_point=entry_point,
+            )
         launched = launch_gateway(
             port,
             jarpath,

@@ -823,6 +823,51 @@ impl Env {
         Ok(out)
     }
 
+    /// Copies the elements of a primitive array of element type `ty` into `out` (raw
+    /// little-endian bytes, the machine's order), which must hold exactly the array's elements
+    /// and be aligned for `ty`. One copy, out of the Java heap, with no critical section.
+    ///
+    /// # Safety
+    /// `array` must be a primitive array whose element type is `ty`.
+    pub unsafe fn primitive_array_into(
+        &self,
+        array: Local,
+        ty: JType,
+        out: &mut [u8],
+    ) -> JResult<()> {
+        let size = jtype_size(ty).ok_or(JniError::Failed("not a primitive type"))?;
+        let len = self.array_length(array).max(0);
+        if out.len() != len as usize * size {
+            return Err(JniError::Failed(
+                "the buffer does not match the array's length",
+            ));
+        }
+        if (out.as_ptr() as usize) % size != 0 {
+            return Err(JniError::Failed(
+                "the buffer is not aligned for the array's elements",
+            ));
+        }
+        let p = out.as_mut_ptr();
+        let f = self.fns();
+        let (e, a) = (self.raw, array.0);
+        // SAFETY: p is aligned for ty (checked above) with room for exactly len elements; the
+        // caller guarantees the array's element type.
+        unsafe {
+            match ty {
+                JType::Bool => (f.v1_1.GetBooleanArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Byte => (f.v1_1.GetByteArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Char => (f.v1_1.GetCharArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Short => (f.v1_1.GetShortArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Int => (f.v1_1.GetIntArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Long => (f.v1_1.GetLongArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Float => (f.v1_1.GetFloatArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Double => (f.v1_1.GetDoubleArrayRegion)(e, a, 0, len, p.cast()),
+                JType::Void | JType::Object => unreachable!("checked by jtype_size"),
+            }
+        }
+        self.check()
+    }
+
     /// Reads element `i` of a primitive array of element type `ty`.
     ///
     /// # Safety

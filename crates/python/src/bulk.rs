@@ -639,7 +639,7 @@ fn ndarray_type(py: Python<'_>) -> PyResult<Option<&Py<PyType>>> {
     Ok(Some(NDARRAY.get_or_init(py, || t)))
 }
 
-fn is_ndarray(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+pub(crate) fn is_ndarray(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
     match ndarray_type(py)? {
         Some(t) => obj.is_instance(t.bind(py)),
@@ -666,7 +666,7 @@ fn is_numpy_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 /// The Java element type of a numpy dtype (kind and item size).
-fn elem_of_dtype(kind: &str, size: usize) -> Option<Elem> {
+pub(crate) fn elem_of_dtype(kind: &str, size: usize) -> Option<Elem> {
     Some(match (kind, size) {
         ("b", 1) => Elem::Bool,
         ("i", 1) => Elem::Byte,
@@ -694,7 +694,7 @@ pub(crate) fn dtype_of(elem: Elem) -> &'static str {
 }
 
 /// The data pointer of a numpy array (`__array_interface__`, which works under the stable ABI).
-fn data_pointer(arr: &Bound<'_, PyAny>) -> PyResult<usize> {
+pub(crate) fn data_pointer(arr: &Bound<'_, PyAny>) -> PyResult<usize> {
     let py = arr.py();
     let iface = arr.getattr(intern!(py, "__array_interface__"))?;
     let data = iface.get_item("data")?;

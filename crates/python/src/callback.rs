@@ -96,7 +96,7 @@ fn seconds(name: &str, v: Option<f64>) -> PyResult<Option<Duration>> {
 // --------------------------------------------------------------------------- running Java's calls
 
 /// Runs Java's commands with the GIL: the Python half of a callback.
-struct PyHandler {
+pub(crate) struct PyHandler {
     /// A weak reference to the gateway client (the owner of converted Java objects).
     client: Py<PyAny>,
     /// A weak reference to the proxy pool, or None: the client's `gateway_property.pool`.
@@ -131,7 +131,8 @@ impl PyHandler {
         }
     }
 
-    fn run(&self, py: Python<'_>, command: CallbackCommand, out: &mut Vec<u8>) {
+    /// Runs one of Java's commands and appends the text reply (`!y...`) to `out`.
+    pub(crate) fn run(&self, py: Python<'_>, command: CallbackCommand, out: &mut Vec<u8>) {
         match command {
             CallbackCommand::Call {
                 target,
@@ -194,7 +195,8 @@ impl PyHandler {
         }
     }
 
-    fn release(&self, py: Python<'_>, target: &str) {
+    /// Drops the object of `target` from the pool (Java no longer references it).
+    pub(crate) fn release(&self, py: Python<'_>, target: &str) {
         if target == ferry_protocol::ENTRY_POINT_ID {
             return;
         }
@@ -316,6 +318,13 @@ impl Dispatcher {
     #[getter]
     fn propagate_java_exceptions(&self) -> bool {
         self.handler.propagate
+    }
+}
+
+impl Dispatcher {
+    /// The handler, for the embedded mode (which runs Java's calls without a socket).
+    pub(crate) fn handler(&self) -> Arc<PyHandler> {
+        self.handler.clone()
     }
 }
 

@@ -5,11 +5,17 @@
 //! handles whose garbage collection queues `m d` releases, and the waits on sockets, which release
 //! the GIL and check for signals so that Ctrl-C raises `KeyboardInterrupt` promptly. The Python
 //! objects it builds (proxies, exceptions) come from hooks the package registers once.
+//!
+//! It also holds the embedded mode (`embedded*.rs`): a JVM started inside the Python process and
+//! driven through ferry's engine directly, with no socket.
 
 mod bulk;
 mod callback;
 mod client;
 mod decode;
+mod embedded;
+mod embedded_args;
+mod embedded_threads;
 mod encode;
 mod errors;
 mod handles;
@@ -37,6 +43,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(callback::install_callbacks, m)?)?;
     m.add_function(wrap_pyfunction!(callback::pinned_set_handler, m)?)?;
     m.add_function(wrap_pyfunction!(callback::pinned_stats, m)?)?;
+    m.add_class::<embedded::EmbeddedClient>()?;
+    m.add_class::<embedded::EmbeddedStream>()?;
+    m.add_function(wrap_pyfunction!(embedded::embedded_start_jvm, m)?)?;
+    m.add_function(wrap_pyfunction!(embedded::embedded_jvm_config, m)?)?;
+    m.add_function(wrap_pyfunction!(embedded_threads::embedded_watch_signals, m)?)?;
+    m.add_function(wrap_pyfunction!(embedded_threads::embedded_at_exit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -10,7 +10,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::client::{PyClient, call_prefix};
+use crate::client::call_prefix;
+use crate::embedded::Native;
 use crate::hooks;
 use crate::object;
 
@@ -34,7 +35,7 @@ pub(crate) struct JavaMember {
     name: Py<PyString>,
     target_id: Py<PyString>,
     gateway_client: Py<PyAny>,
-    native: Py<PyClient>,
+    native: Native,
     container: Container,
     /// `c\n<target id>\n<name>\n`: the start of every call command (v1).
     header: Arc<[u8]>,
@@ -54,10 +55,10 @@ fn header(target_id: &str, name: &str) -> Arc<[u8]> {
     out.into()
 }
 
-/// The native client of a Python gateway client (its `_native` attribute).
-pub(crate) fn native_client(gateway_client: &Bound<'_, PyAny>) -> PyResult<Py<PyClient>> {
-    let native = gateway_client.getattr(intern!(gateway_client.py(), "_native"))?;
-    Ok(native.cast_into::<PyClient>()?.unbind())
+/// The native client of a Python gateway client (its `_native` attribute): a socket pool or
+/// an embedded engine.
+pub(crate) fn native_client(gateway_client: &Bound<'_, PyAny>) -> PyResult<Native> {
+    Native::of(gateway_client)
 }
 
 impl JavaMember {
@@ -67,7 +68,7 @@ impl JavaMember {
         name: &Bound<'_, PyString>,
         target_id: &Py<PyString>,
         gateway_client: &Py<PyAny>,
-        native: &Py<PyClient>,
+        native: &Native,
     ) -> PyResult<JavaMember> {
         Ok(JavaMember {
             name: name.clone().unbind(),
@@ -132,7 +133,7 @@ impl JavaMember {
         visit.call(&self.name)?;
         visit.call(&self.target_id)?;
         visit.call(&self.gateway_client)?;
-        visit.call(&self.native)?;
+        self.native.traverse(&visit)?;
         if let Container::Held(c) = &self.container {
             visit.call(c)?;
         }
@@ -151,20 +152,28 @@ impl JavaMember {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        let native = this.native.get();
-        if native.has_converters() {
+        if this.native.has_converters() {
             return hooks::get(py)?.converting_call.bind(py).call1((slf, args));
         }
         let owner = this.gateway_client.bind(py);
-        native.call_member(
-            py,
-            &this.header,
-            &this.prefix,
-            args,
-            owner,
-            this.target_id.bind(py).as_any(),
-            this.name.bind(py).as_any(),
-        )
+        match &this.native {
+            Native::Socket(native) => native.get().call_member(
+                py,
+                &this.header,
+                &this.prefix,
+                args,
+                owner,
+                this.target_id.bind(py).as_any(),
+                this.name.bind(py).as_any(),
+            ),
+            Native::Embedded(native) => native.get().call_member(
+                py,
+                this.target_id.bind(py),
+                this.name.bind(py),
+                args,
+                owner,
+            ),
+        }
     }
 
     /// The method's name.

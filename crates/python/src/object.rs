@@ -10,7 +10,6 @@
 
 use std::sync::OnceLock;
 
-use ferry_client::Retained;
 use pyo3::PyTraverseError;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::ffi;
@@ -20,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
-use crate::client::PyClient;
+use crate::embedded::{Held, Native};
 use crate::member::{JavaMember, native_client};
 
 /// The Python functions the proxies call back into, registered by `ferry._proxies`.
@@ -63,10 +62,10 @@ pub(crate) fn hooks(py: Python<'_>) -> PyResult<&ProxyHooks> {
 struct State {
     target_id: Py<PyString>,
     gateway_client: Py<PyAny>,
-    native: Py<PyClient>,
+    native: Native,
     /// The handle on the id (it releases nothing without memory management, or for the ids
     /// that are never released).
-    _held: Retained,
+    _held: Held,
     auto_field: bool,
 }
 
@@ -129,7 +128,7 @@ impl JavaObject {
         let py = slf.py();
         let native = native_client(&gateway_client)?;
         let auto_field = property_flag(&gateway_client, intern!(py, "auto_field"))?;
-        let held = native.get().inner().retain(target_id.to_str()?);
+        let held = native.retain(target_id.to_str()?);
         let state = State {
             target_id: target_id.unbind(),
             gateway_client: gateway_client.unbind(),
@@ -147,7 +146,7 @@ impl JavaObject {
         if let Some(state) = self.state.get() {
             visit.call(&state.target_id)?;
             visit.call(&state.gateway_client)?;
-            visit.call(&state.native)?;
+            state.native.traverse(&visit)?;
         }
         if let Some(members) = self.members.get() {
             visit.call(members)?;

@@ -1,0 +1,229 @@
+//! Embedded mode: Python values to the engine's values, with no bytes in between.
+//!
+//! The common arguments (None, bool, int, float, str, Java objects) become [`Value`]s directly.
+//! `bytes` and numpy arrays are not copied here: the call makes the Java array straight from
+//! their memory (one copy, into the Java heap) with the GIL released, and passes it by reference.
+//! Anything else (collections marked to travel by value, decimals, datetimes, Python proxies) is
+//! written by the v2 encoder of `bulk.rs` and read back as a value, so that both modes follow
+//! the same rules.
+
+use ferry_engine::Engine;
+use ferry_engine::jni_raw::{Env, JType};
+use ferry_protocol::{Elem, RefKind, Value};
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyTuple};
+
+use crate::bulk::{self, Enc};
+use crate::hooks;
+use crate::object::JavaObject;
+
+/// Memory of a Python object that becomes a Java primitive array when the call runs.
+#[derive(Clone, Copy)]
+pub(crate) struct RawArray {
+    /// Which argument it is.
+    pub index: usize,
+    /// The element type.
+    pub elem: Elem,
+    /// The first byte (the object is kept alive by [`Args::keep`]).
+    pub ptr: usize,
+    /// The byte count.
+    pub len: usize,
+}
+
+/// The arguments of one call.
+#[derive(Default)]
+pub(crate) struct Args {
+    /// The values, in order (a [`RawArray`]'s place holds `Null` until the call makes it).
+    pub values: Vec<Value>,
+    /// The arguments to make from Python memory.
+    pub raw: Vec<RawArray>,
+    /// Objects that must live until the call is over (the owners of that memory, objects made
+    /// by converters).
+    pub keep: Vec<Py<PyAny>>,
+}
+
+/// The JNI type of a primitive element type.
+pub(crate) fn jtype_of(elem: Elem) -> JType {
+    match elem {
+        Elem::Bool => JType::Bool,
+        Elem::Byte => JType::Byte,
+        Elem::Short => JType::Short,
+        Elem::Char => JType::Char,
+        Elem::Int => JType::Int,
+        Elem::Long => JType::Long,
+        Elem::Float => JType::Float,
+        Elem::Double => JType::Double,
+    }
+}
+
+impl Args {
+    /// The arguments of a call.
+    pub(crate) fn of(args: &Bound<'_, PyTuple>, owner: &Bound<'_, PyAny>) -> PyResult<Args> {
+        let mut out = Args {
+            values: Vec::with_capacity(args.len()),
+            ..Args::default()
+        };
+        for a in args.iter() {
+            out.push(&a, owner)?;
+        }
+        Ok(out)
+    }
+
+    /// Adds one argument (py4j's rules: collections only when marked, see `bulk::arg`).
+    pub(crate) fn push(
+        &mut self,
+        obj: &Bound<'_, PyAny>,
+        owner: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = obj.py();
+        let value = if obj.is_none() {
+            Value::Null
+        } else if let Ok(b) = obj.cast::<PyBool>() {
+            Value::Bool(b.is_true())
+        } else if let Ok(i) = obj.cast::<PyInt>() {
+            match i.extract::<i64>() {
+                Ok(v) => match i32::try_from(v) {
+                    Ok(v) => Value::Int(v),
+                    Err(_) => Value::Long(v),
+                },
+                Err(_) => {
+                    return Err(hooks::get(py)?.py4j_error(
+                        py,
+                        format!(
+                            "the integer {} does not fit in a Java long (64 bits); pass a \
+                             java.math.BigInteger built from its string instead",
+                            obj.str()?.to_str()?
+                        ),
+                    ));
+                }
+            }
+        } else if let Ok(f) = obj.cast::<PyFloat>() {
+            Value::Double(f.value())
+        } else if let Ok(s) = obj.cast::<PyString>() {
+            Value::String(s.to_str()?.to_owned())
+        } else if let Ok(o) = obj.cast::<JavaObject>() {
+            let id = o.call_method0(intern!(py, "_get_object_id"))?;
+            Value::Ref(RefKind::Object, id.cast::<PyString>()?.to_str()?.to_owned())
+        } else if let Ok(b) = obj.cast::<PyBytes>() {
+            // bytes are immutable: their memory stays as it is while the object is kept.
+            let data = b.as_bytes();
+            self.raw.push(RawArray {
+                index: self.values.len(),
+                elem: Elem::Byte,
+                ptr: data.as_ptr() as usize,
+                len: data.len(),
+            });
+            self.keep.push(obj.clone().unbind());
+            Value::Null
+        } else if bulk::is_ndarray(obj)? {
+            return self.ndarray(obj);
+        } else {
+            return self.encoded(obj, owner);
+        };
+        self.values.push(value);
+        Ok(())
+    }
+
+    /// A one-dimensional numpy array of a Java primitive type, made contiguous and
+    /// little-endian (a copy only when it is not already).
+    fn ndarray(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = obj.py();
+        let ndim: usize = obj.getattr(intern!(py, "ndim"))?.extract()?;
+        let dtype = obj.getattr(intern!(py, "dtype"))?;
+        let kind: String = dtype.getattr(intern!(py, "kind"))?.extract()?;
+        let size: usize = dtype.getattr(intern!(py, "itemsize"))?.extract()?;
+        let elem = bulk::elem_of_dtype(&kind, size);
+        let (Some(elem), 1) = (elem, ndim) else {
+            // The encoder says what is wrong, in the words of the socket mode.
+            let mut out = Vec::new();
+            let mut enc = Enc::new(None, 0);
+            bulk::arg(obj, &mut enc, &mut out)?;
+            return Err(PyTypeError::new_err(
+                "this numpy array cannot be sent to Java",
+            ));
+        };
+        let mut arr = obj.clone();
+        let order: String = dtype.getattr(intern!(py, "byteorder"))?.extract()?;
+        if order == ">" {
+            arr = arr.call_method1(intern!(py, "astype"), (bulk::dtype_of(elem),))?;
+        }
+        arr = py
+            .import(intern!(py, "numpy"))?
+            .call_method1(intern!(py, "ascontiguousarray"), (arr,))?;
+        let n: usize = arr.getattr(intern!(py, "size"))?.extract()?;
+        let ptr = if n == 0 { 0 } else { bulk::data_pointer(&arr)? };
+        self.raw.push(RawArray {
+            index: self.values.len(),
+            elem,
+            ptr,
+            len: n * elem.size(),
+        });
+        self.keep.push(arr.unbind());
+        self.values.push(Value::Null);
+        Ok(())
+    }
+
+    /// Any other argument: through the v2 encoder, read back as a value.
+    fn encoded(&mut self, obj: &Bound<'_, PyAny>, owner: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = obj.py();
+        let mut out = Vec::with_capacity(32);
+        let mut enc = Enc::new(Some(owner), 0);
+        bulk::arg(obj, &mut enc, &mut out)?;
+        self.keep.append(&mut enc.temps);
+        let value =
+            ferry_protocol::binary::decode_value(&out).map_err(|e| match hooks::get(py) {
+                Ok(h) => h.py4j_error(py, format!("ferry cannot convert this argument: {e}")),
+                Err(err) => err,
+            })?;
+        self.values.push(value);
+        Ok(())
+    }
+}
+
+/// Makes the Java arrays of `raw` (one copy each, from the kept Python memory) and holds them
+/// under ids that replace their places in `values`; returns the ids, to release after the call.
+pub(crate) fn materialize(
+    env: &Env,
+    engine: &Engine,
+    values: &mut [Value],
+    raw: &[RawArray],
+) -> Result<Vec<String>, String> {
+    let mut ids = Vec::with_capacity(raw.len());
+    for r in raw {
+        let data: &[u8] = if r.len == 0 {
+            &[]
+        } else {
+            // SAFETY: ptr and len describe the memory of a `bytes` object or of a C-contiguous
+            // numpy array that `Args::keep` holds a strong reference to for the whole call, so
+            // the memory is neither freed nor resized meanwhile (numpy refuses to resize an
+            // array that others reference; bytes never change).
+            unsafe { std::slice::from_raw_parts(r.ptr as *const u8, r.len) }
+        };
+        let made = env
+            .with_frame(2, |env| -> Result<String, String> {
+                let array = env
+                    .primitive_array_from_le(jtype_of(r.elem), data)
+                    .map_err(|_| "cannot make a Java array (is the heap large enough?)")?;
+                engine
+                    .register(env, array)
+                    .map_err(|_| "cannot hold a Java array".to_owned())
+            })
+            .map_err(|_| "no local frame for a Java array".to_owned())
+            .and_then(|r| r);
+        match made {
+            Ok(id) => {
+                values[r.index] = Value::Ref(RefKind::Object, id.clone());
+                ids.push(id);
+            }
+            Err(e) => {
+                for id in &ids {
+                    engine.registry().remove(id);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(ids)
+}
