@@ -103,7 +103,8 @@ pub struct JvmConfig {
     pub classpath: Vec<String>,
     /// Extra JVM options.
     pub options: Vec<String>,
-    /// Pass `-Xrs` (the JVM leaves SIGINT and friends to the host: needed inside Python).
+    /// Pass `-Xrs` (the JVM leaves SIGINT and friends to the host: needed inside Python), and
+    /// `-XX:+DisableAttachMechanism` unless an option names the attach mechanism.
     pub reduce_signals: bool,
 }
 
@@ -135,6 +136,11 @@ pub fn start_jvm(config: &JvmConfig) -> Result<Env, String> {
     }
     if config.reduce_signals {
         builder = builder.option("-Xrs");
+        // With -Xrs the JVM opens its attach socket at start-up (it cannot wait for SIGQUIT):
+        // a JVM inside another program opens no socket unless its options ask for one.
+        if !config.options.iter().any(|o| o.contains("AttachMechanism")) {
+            builder = builder.option("-XX:+DisableAttachMechanism");
+        }
     }
     // Java 22+ warns about native code unless it is allowed.
     if location.major.is_some_and(|m| m >= 22)
