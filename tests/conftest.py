@@ -488,12 +488,13 @@ def embedded_jvm(fixture_classes: Path) -> EmbeddedJVM:
 
 
 def _embedded_gateway(jvm: EmbeddedJVM, auto_convert: bool, auto_field: bool) -> Any:
-    """A gateway on the embedded JVM with these parameters (the JVM's own one for the defaults)."""
-    if not auto_convert and not auto_field:
-        return jvm.gateway
-    return ferry.java_gateway.JavaGateway.launch_gateway(
-        embedded=True,
+    """A new gateway on the embedded JVM with these parameters, as ``gateway_factory`` makes a
+    new client gateway in socket mode (``start_jvm`` makes a new one when given parameters)."""
+    import ferry.embedded
+
+    return ferry.embedded.start_jvm(
         classpath=str(jvm.classpath),
+        entry_point=ENTRY_POINT_CLASS,
         gateway_parameters=ferry.java_gateway.GatewayParameters(
             auto_convert=auto_convert, auto_field=auto_field
         ),
@@ -750,15 +751,7 @@ def gateway_factory(
 
     yield make
     for gateway in made:
-        if EMBEDDED:
-            _close_embedded_gateway(gateway)
-        else:
-            api.close_gateway(gateway)
-
-
-def _close_embedded_gateway(gateway: Any) -> None:
-    """Releases what the test left; the JVM and its gateway stay for the next tests."""
-    gc.collect()
+        api.close_gateway(gateway)
 
 
 @pytest.fixture

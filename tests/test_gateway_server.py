@@ -44,6 +44,10 @@ def test_reset_callback_client(gateway_factory: Any, own_server: Any) -> None:
     assert callback.getAddress().getHostAddress() == "127.0.0.1"
 
 
+@pytest.mark.not_embedded(
+    "GatewayServer is the Java object of a socket server; an embedded gateway has none "
+    "(test_gateway_memory.py reads the engine's registry instead)"
+)
 def test_bindings_map(api: Any, gateway: Any) -> None:
     server_gateway = gateway.java_gateway_server.getGateway()
     bindings = server_gateway.getBindings()
