@@ -93,7 +93,7 @@ class EmbeddedGatewayClient(GatewayClient):
         """Whether a ``Py4JJavaError`` raised by a Python method called from Java rethrows the
         Java exception (py4j's ``propagate_java_exceptions``)."""
         self._native.set_dispatcher(
-            _native.CallbackDispatcher(weakref.ref(self), None, bool(propagate))
+            _native.CallbackDispatcher(weakref.ref(self), None, bool(propagate)), self
         )
 
     def registry_size(self) -> int:

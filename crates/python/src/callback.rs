@@ -106,7 +106,8 @@ pub(crate) struct PyHandler {
 }
 
 impl PyHandler {
-    fn client<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+    /// The gateway client, unless it was garbage collected.
+    pub(crate) fn client<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         self.client.bind(py).call0().ok().filter(|c| !c.is_none())
     }
 

@@ -72,24 +72,32 @@ pub(crate) fn embedded_jvm_config() -> Option<(Vec<String>, Vec<String>, String)
 /// One embedded gateway: its engine, the Python side of its proxies, the handles on its ids.
 pub(crate) struct EmbeddedOwner {
     engine: Engine,
-    /// Runs Java's calls on the gateway's Python objects (set by the package).
-    handler: RwLock<Option<Arc<PyHandler>>>,
+    /// Run Java's calls on the Python objects of the gateways on this engine (set by the
+    /// package), by gateway client; the last one whose client lives serves.
+    handlers: RwLock<Vec<(usize, Arc<PyHandler>)>>,
     /// Proxies Java dropped, for the thread that removes them from the pool.
     released: Mutex<Option<mpsc::Sender<String>>>,
     /// Handles per id (several proxies may hold one id).
     held: Mutex<rustc_hash::FxHashMap<Box<str>, u32>>,
-    memory_management: bool,
+    /// Shut down: its gateways fail, new ones get a new engine.
+    stopped: AtomicBool,
+    /// Itself, for its release thread.
+    me: std::sync::Weak<EmbeddedOwner>,
     commands: AtomicU64,
     releases: AtomicU64,
 }
+
+/// The engines of the process, by entry point class: the gateways made with the same entry
+/// point share one (and see the same Java objects), as clients of one server do.
+static ENGINES: Mutex<Vec<(Option<String>, Arc<EmbeddedOwner>)>> = Mutex::new(Vec::new());
 
 fn is_permanent(id: &str) -> bool {
     matches!(id, "t" | "j" | "GATEWAY_SERVER")
 }
 
 impl EmbeddedOwner {
-    fn retain(self: &Arc<Self>, id: &str) -> EmbeddedHeld {
-        if !self.memory_management || is_permanent(id) {
+    fn retain(self: &Arc<Self>, id: &str, memory_management: bool) -> EmbeddedHeld {
+        if !memory_management || is_permanent(id) {
             return EmbeddedHeld {
                 owner: None,
                 id: id.into(),
@@ -134,8 +142,14 @@ impl EmbeddedOwner {
         }
     }
 
-    fn handler(&self) -> Option<Arc<PyHandler>> {
-        self.handler.read().clone()
+    /// The handler of the last gateway client still alive.
+    fn handler(&self, py: Python<'_>) -> Option<Arc<PyHandler>> {
+        let handlers = self.handlers.read();
+        handlers
+            .iter()
+            .rev()
+            .find(|(_, h)| h.client(py).is_some())
+            .map(|(_, h)| h.clone())
     }
 }
 
@@ -148,12 +162,15 @@ impl ProxyOwner for EmbeddedOwner {
         if exiting() {
             return Err("the Python interpreter is exiting: Java can no longer call Python".into());
         }
-        let handler = self
-            .handler()
-            .ok_or("the embedded gateway has no Python side to call")?;
         let mut out = Vec::with_capacity(64);
-        Python::try_attach(|py| handler.run(py, call, &mut out))
-            .ok_or("the Python interpreter is shutting down")?;
+        Python::try_attach(|py| match self.handler(py) {
+            Some(handler) => {
+                handler.run(py, call, &mut out);
+                Ok(())
+            }
+            None => Err("the embedded gateway has no Python side to call"),
+        })
+        .ok_or("the Python interpreter is shutting down")??;
         let mut decoder = Decoder::new(Side::Java);
         decoder.feed(&out);
         match decoder.next() {
@@ -169,9 +186,7 @@ impl ProxyOwner for EmbeddedOwner {
         let mut guard = self.released.lock();
         if guard.is_none() {
             let (tx, rx) = mpsc::channel::<String>();
-            let Some(handler) = self.handler() else {
-                return;
-            };
+            let me = self.me.clone();
             let spawned = std::thread::Builder::new()
                 .name("ferry-proxy-release".into())
                 .spawn(move || {
@@ -179,7 +194,12 @@ impl ProxyOwner for EmbeddedOwner {
                         if exiting() {
                             return;
                         }
-                        let _ = Python::try_attach(|py| handler.release(py, &id));
+                        let Some(owner) = me.upgrade() else { return };
+                        let _ = Python::try_attach(|py| {
+                            if let Some(handler) = owner.handler(py) {
+                                handler.release(py, &id);
+                            }
+                        });
                     }
                 });
             if spawned.is_err() {
@@ -252,7 +272,10 @@ impl Native {
     pub(crate) fn retain(&self, id: &str) -> Held {
         match self {
             Native::Socket(c) => Held::Socket(c.get().inner().retain(id)),
-            Native::Embedded(c) => Held::Embedded(c.get().owner.retain(id)),
+            Native::Embedded(c) => {
+                let c = c.get();
+                Held::Embedded(c.owner.retain(id, c.memory_management))
+            }
         }
     }
 
@@ -467,6 +490,7 @@ fn primitive_array(env: &Env, obj: Local) -> Option<(Elem, usize)> {
 #[pyclass(frozen, weakref, module = "ferry._native", name = "EmbeddedClient")]
 pub(crate) struct EmbeddedClient {
     owner: Arc<EmbeddedOwner>,
+    memory_management: bool,
     converters: AtomicBool,
     connected: AtomicBool,
     forks_reported: AtomicBool,
@@ -474,7 +498,7 @@ pub(crate) struct EmbeddedClient {
 
 impl EmbeddedClient {
     fn check_connected(&self, py: Python<'_>, owner: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        if self.connected.load(Ordering::Relaxed) {
+        if self.connected.load(Ordering::Relaxed) && !self.owner.stopped.load(Ordering::Relaxed) {
             return Ok(());
         }
         let hooks = hooks::get(py)?;
@@ -567,6 +591,8 @@ impl EmbeddedClient {
 
     fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
         self.connected.store(false, Ordering::Relaxed);
+        self.owner.stopped.store(true, Ordering::Relaxed);
+        ENGINES.lock().retain(|(_, o)| !Arc::ptr_eq(o, &self.owner));
         self.owner.held.lock().clear();
         let engine = &self.owner.engine;
         in_java(py, |_env| engine.clear())
@@ -587,30 +613,49 @@ impl EmbeddedClient {
                 "no JVM runs in this process: start it with ferry.embedded.start_jvm",
             ));
         }
-        let engine = in_java(py, |env| make_engine(env, entry_point.as_deref()))?
-            .map_err(PyRuntimeError::new_err)?;
-        let owner = Arc::new(EmbeddedOwner {
-            engine,
-            handler: RwLock::new(None),
-            released: Mutex::new(None),
-            held: Mutex::new(rustc_hash::FxHashMap::default()),
-            memory_management,
-            commands: AtomicU64::new(0),
-            releases: AtomicU64::new(0),
-        });
-        let handle = owner_handle(owner.clone());
-        owner.engine.set_proxy_owner(handle);
+        let mut engines = ENGINES.lock();
+        let running = engines
+            .iter()
+            .find(|(e, o)| *e == entry_point && !o.stopped.load(Ordering::Relaxed))
+            .map(|(_, o)| o.clone());
+        let owner = match running {
+            Some(o) => o,
+            None => {
+                let engine = in_java(py, |env| make_engine(env, entry_point.as_deref()))?
+                    .map_err(PyRuntimeError::new_err)?;
+                let owner = Arc::new_cyclic(|me| EmbeddedOwner {
+                    me: me.clone(),
+                    engine,
+                    handlers: RwLock::new(Vec::new()),
+                    released: Mutex::new(None),
+                    held: Mutex::new(rustc_hash::FxHashMap::default()),
+                    stopped: AtomicBool::new(false),
+                    commands: AtomicU64::new(0),
+                    releases: AtomicU64::new(0),
+                });
+                let handle = owner_handle(owner.clone());
+                owner.engine.set_proxy_owner(handle);
+                engines.push((entry_point, owner.clone()));
+                owner
+            }
+        };
+        drop(engines);
         Ok(EmbeddedClient {
             owner,
+            memory_management,
             converters: AtomicBool::new(false),
             connected: AtomicBool::new(true),
             forks_reported: AtomicBool::new(false),
         })
     }
 
-    /// Java's calls to Python objects run with this dispatcher (`CallbackDispatcher`).
-    fn set_dispatcher(&self, dispatcher: &Bound<'_, Dispatcher>) {
-        *self.owner.handler.write() = Some(dispatcher.get().handler());
+    /// Java's calls to Python objects run with this dispatcher (`CallbackDispatcher`) of the
+    /// gateway client `client` (the last client's that is alive, when several share the engine).
+    fn set_dispatcher(&self, dispatcher: &Bound<'_, Dispatcher>, client: &Bound<'_, PyAny>) {
+        let key = client.as_ptr() as usize;
+        let mut handlers = self.owner.handlers.write();
+        handlers.retain(|(k, _)| *k != key);
+        handlers.push((key, dispatcher.get().handler()));
     }
 
     /// How many Java objects the engine holds (ids of proxies, views, the entry point).
@@ -993,7 +1038,7 @@ impl EmbeddedClient {
     /// Releases an id now, whatever proxies remain (py4j's `detach`).
     fn detach(&self, py: Python<'_>, id: &Bound<'_, PyString>) -> PyResult<()> {
         let id = id.to_str()?;
-        if is_permanent(id) || !self.owner.memory_management {
+        if is_permanent(id) || !self.memory_management {
             return Ok(());
         }
         self.owner.held.lock().remove(id);
