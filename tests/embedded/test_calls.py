@@ -138,7 +138,7 @@ def test_exceptions_keep_the_java_stack_trace(run: Any) -> None:
     assert r["class"] == "java.lang.NumberFormatException"
     assert r["message"] == 'For input string: "zz"'
     assert "java.lang.NumberFormatException" in r["parse"]
-    assert "at java.base/java.lang.Integer.parseInt(Integer.java" in r["parse"]
+    assert "at java.base/java.lang.Integer.parseInt(" in r["parse"]
     assert r["checked"] == "java.io.IOException"
     assert "noSuchMethod" in r["missing"]
     assert r["constructor"] == "Py4JError"
