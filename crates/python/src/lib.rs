@@ -47,7 +47,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<embedded::EmbeddedStream>()?;
     m.add_function(wrap_pyfunction!(embedded::embedded_start_jvm, m)?)?;
     m.add_function(wrap_pyfunction!(embedded::embedded_jvm_config, m)?)?;
-    m.add_function(wrap_pyfunction!(embedded_threads::embedded_watch_signals, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        embedded_threads::embedded_watch_signals,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(embedded_threads::embedded_at_exit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
