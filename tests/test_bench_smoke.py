@@ -52,3 +52,39 @@ def test_quick_bench_runs_every_family() -> None:
         for combo in COMBOS:
             assert f"{name}/{combo}" in proc.stdout, (name, combo)
     assert "floor/c_rtt" in proc.stdout
+
+
+EMBEDDED = ROOT / "bench" / "embedded.py"
+EMBEDDED_ROWS = [
+    "held_call",
+    "static_held_class",
+    "nop",
+    "one_int",
+    "overloaded",
+    "to_java",
+    "to_numpy",
+    "floor_fresh",
+    "floor_reused",
+    "cold",
+]
+
+
+@pytest.mark.timeout(900)
+def test_quick_embedded_bench_runs_every_row() -> None:
+    # bench/embedded.py (embedded ferry next to JPype) runs both libraries' workers and prints
+    # every row of each, with no row failing; the figures are not checked.
+    proc = subprocess.run(
+        [sys.executable, str(EMBEDDED), "--quick", "--no-write", "--no-perf"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=890,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    for library in ("ferry", "jpype"):
+        for row in EMBEDDED_ROWS:
+            assert f"\n{library}/{row}: " in "\n" + proc.stdout, (library, row)
+    assert "ERROR" not in proc.stdout, proc.stdout
+    assert "FATAL" not in proc.stdout, proc.stdout
+    assert proc.stdout.count("expect: ") == 4
