@@ -39,7 +39,7 @@ of its own, and faulthandler must be off (its signal handlers fight the JVM's). 
 
 - no socket may be open before or after any test (``/proc/self/fd`` is read around each test:
   ferry's client keeps its connections pooled, so a call that went through a socket would leave
-  one behind);
+  one behind), and every live ferry gateway client must be an embedded one;
 - ``server`` and ``own_server`` give the process's one JVM, the ``gateway`` fixtures gateways on
   it; a test that inherently needs a socket or a server process (raw protocol, wire bytes,
   authentication tokens, malformed wire input, a server's shutdown) says so with
@@ -515,11 +515,27 @@ def open_sockets() -> list[str]:
     return found
 
 
+def socket_clients() -> list[str]:
+    """ferry's live gateway clients that are not embedded ones (they would open sockets)."""
+    from ferry import _gateway_client
+
+    return [
+        repr(client)
+        for client in list(_gateway_client._gateway_clients)
+        if type(client._native).__name__ != "EmbeddedClient"
+    ]
+
+
 def _assert_no_socket(when: str) -> None:
     sockets = open_sockets()
     if sockets:
         raise AssertionError(
             f"embedded mode: a socket is open {when}: {', '.join(sockets)}"
+        )
+    clients = socket_clients()
+    if clients:
+        raise AssertionError(
+            f"embedded mode: a socket client of ferry is alive {when}: {', '.join(clients)}"
         )
 
 
