@@ -17,6 +17,8 @@ Rows:
 - floors, same run: the JVM filling a new `double[]` from a direct `DoubleBuffer` (timed in
   Java), the same into an existing array, and numpy copying the same 80 MB;
 - the first call of a method (the resolution not cached yet) against its second call;
+- the JNI floor: C calling the same Java methods through JNI (bench/c/jni_call.c, gcc), pinned
+  the same way;
 - where the time of one `sb.length()` goes, by library (`perf record` on the worker), when perf
   can record.
 
@@ -412,6 +414,76 @@ def compile_java(workdir: Path, cold_methods: int) -> Path:
     return classes
 
 
+JNI_SOURCE = BENCH / "c" / "jni_call.c"
+# The variants of bench/c/jni_call.c and what they are.
+JNI_VARIANTS = {
+    "nop": "`CallIntMethodA(o, nop)`: an instance call, no argument",
+    "nop_checked": "the same, then `ExceptionCheck`",
+    "nop_framed": "the same inside `PushLocalFrame` / `PopLocalFrame`",
+    "one_int": "`CallIntMethodA(o, one, 5)`: one int argument",
+    "snop": "`CallStaticIntMethodA(Calls, snop)`: a static call",
+}
+
+
+def compile_jni_floor(workdir: Path) -> tuple[Path | None, str | None]:
+    """bench/c/jni_call.c built against this JDK (the binary, or why not)."""
+    home = java_home()
+    if shutil.which("gcc") is None:
+        return None, "gcc is not on PATH"
+    binary = workdir / "jni_call"
+    done = subprocess.run(
+        [
+            "gcc",
+            "-O2",
+            "-Wall",
+            f"-I{home / 'include'}",
+            f"-I{home / 'include' / 'linux'}",
+            "-o",
+            str(binary),
+            str(JNI_SOURCE),
+            f"-L{home / 'lib' / 'server'}",
+            "-ljvm",
+            f"-Wl,-rpath,{home / 'lib' / 'server'}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return None, f"cannot build {JNI_SOURCE.name}: {done.stderr.strip()[-500:]}"
+    return binary, None
+
+
+def run_jni_floor(
+    binary: Path, classes: Path, settings: dict[str, Any], core: int
+) -> dict[str, list[float]]:
+    """Per-call ns of each batch of each variant, or {"error": [...]}."""
+    done = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            str(core),
+            str(binary),
+            str(classes),
+            str(settings["batch"] * 10),
+            str(settings["batches"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"jni_call exited with {done.returncode}: {done.stderr[-500:]}"
+        )
+    found: dict[str, list[float]] = {}
+    for line in done.stdout.splitlines():
+        name, *values = line.split()
+        found[name] = [float(v) for v in values]
+    return found
+
+
 def python_of(library: str) -> Path:
     return FERRY_PYTHON if library == "ferry" else JPYPE_VENV / "bin" / "python"
 
@@ -723,6 +795,16 @@ def summarize(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     return summary
 
 
+def _jni_summary(jni: dict[str, list[float]], error: str | None) -> dict[str, Any]:
+    if error or not jni:
+        return {"error": error or "not run"}
+    st = _stats()
+    return {
+        name: {"median_ns": st.median(v), "p99_ns": st.percentile(v, 99)}
+        for name, v in jni.items()
+    }
+
+
 def expectations(summary: dict[str, Any], count: int) -> list[dict[str, Any]]:
     """The issue's expectations, computed from the figures (shown, never asserted)."""
     ferry = summary.get("ferry", {})
@@ -944,6 +1026,7 @@ def markdown(data: dict[str, Any]) -> str:
             f"{_fmt_ns(jc) if jc else _missing(j, 'cold')} |"
         )
     lines += _derived_lines(data)
+    lines += _jni_lines(data)
     lines += _perf_lines(data)
     lines += ["", MARK_END]
     return "\n".join(lines) + "\n"
@@ -1026,6 +1109,30 @@ def _derived_lines(data: dict[str, Any]) -> list[str]:
             b = _variant_ns(s.get(library, {}), minus)
             cells.append(f"{a - b:.0f} ns" if a is not None and b is not None else "-")
         lines.append(f"| {what} | {how} | {' | '.join(cells)} |")
+    return lines
+
+
+def _jni_lines(data: dict[str, Any]) -> list[str]:
+    jni = data.get("jni", {})
+    if "error" in jni:
+        return ["", f"The JNI floor (bench/c/jni_call.c): {jni['error']}."]
+    lines = [
+        "",
+        (
+            "The JNI floor, same run and core: C calls the same methods of `embeddedbench.Calls` "
+            "through JNI in a JVM of its own (bench/c/jni_call.c; method ids looked up once; "
+            f"batches of {data['settings']['batch'] * 10} calls):"
+        ),
+        "",
+        "| JNI from C | per call |",
+        "|---|---|",
+    ]
+    for name, text in JNI_VARIANTS.items():
+        row = jni.get(name)
+        if row:
+            lines.append(
+                f"| {text} | {row['median_ns']:.0f} ns, p99 {row['p99_ns']:.0f} ns |"
+            )
     return lines
 
 
@@ -1124,6 +1231,14 @@ def console(data: dict[str, Any]) -> str:
             )
         for key, error in lib.get("errors", {}).items():
             lines.append(f"{library}/{key}: ERROR {error}")
+    jni = data.get("jni", {})
+    if "error" in jni:
+        lines.append(f"jni: ERROR {jni['error']}")
+    for name, row in jni.items():
+        if name != "error":
+            lines.append(
+                f"jni/{name}: {row['median_ns']:.0f} ns (p99 {row['p99_ns']:.0f} ns)"
+            )
     for check in data["expectations"]:
         verdict = {True: "PASS", False: "MISS", None: "not measured"}[check["ok"]]
         lines.append(f"expect: {verdict}: {check['what']}: {check['measured']}")
@@ -1237,6 +1352,8 @@ def main(argv: list[str]) -> int:
     classes = compile_java(workdir, settings["cold_methods"])
     spec = dict(settings, classpath=[str(classes)], jvm_options=JVM_OPTIONS)
 
+    jni_binary, jni_error = compile_jni_floor(workdir)
+    jni: dict[str, list[float]] = {}
     rounds: list[dict[str, dict[str, Any]]] = []
     for n in range(settings["rounds"]):
         order = LIBRARIES if n % 2 == 0 else LIBRARIES[::-1]
@@ -1249,6 +1366,14 @@ def main(argv: list[str]) -> int:
             if "fatal" in done[library]:
                 _log(f"  {library}: {done[library]['fatal'][:2000]}")
         rounds.append(done)
+        if jni_binary is not None and jni_error is None:
+            try:
+                for name, values in run_jni_floor(
+                    jni_binary, classes, settings, args.core
+                ).items():
+                    jni.setdefault(name, []).extend(values)
+            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+                jni_error = str(exc)[:500]
 
     summary = summarize(rounds)
     data: dict[str, Any] = {
@@ -1260,6 +1385,7 @@ def main(argv: list[str]) -> int:
         "summary": summary,
         "expectations": expectations(summary, settings["bulk_count"]),
         "native_problems": problems,
+        "jni": _jni_summary(jni, jni_error),
     }
     if args.no_perf:
         data["perf"] = {"skipped": "left out (--no-perf)"}

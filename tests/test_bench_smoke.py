@@ -85,6 +85,7 @@ def test_quick_embedded_bench_runs_every_row() -> None:
     for library in ("ferry", "jpype"):
         for row in EMBEDDED_ROWS:
             assert f"\n{library}/{row}: " in "\n" + proc.stdout, (library, row)
+    assert "\njni/nop: " in proc.stdout, proc.stdout
     assert "ERROR" not in proc.stdout, proc.stdout
     assert "FATAL" not in proc.stdout, proc.stdout
     assert proc.stdout.count("expect: ") == 4
