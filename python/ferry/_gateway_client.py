@@ -276,6 +276,7 @@ class GatewayClient:
             memory_management=bool(enable_mm),
             pinned_threads=self._PINNED_THREADS,
             protocol=protocol,
+            multiplex=bool(getattr(gateway_parameters, "multiplex", False)),
         )
         _clients.add(self._native)
         _gateway_clients.add(self)

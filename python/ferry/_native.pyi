@@ -25,6 +25,7 @@ class Client:
         release_delay: float = 0.05,
         pinned_threads: bool = False,
         protocol: str = "auto",
+        multiplex: bool = False,
     ) -> Client: ...
     def call(self, target: str, method: str, args: tuple[Any, ...], owner: Any) -> Any:
         """Calls a method (``target`` is an object id, or ``z:<class>`` for a static method)."""

@@ -377,6 +377,13 @@ class GatewayParameters:
     - ``protocol`` (ferry's): ``"auto"`` (ferry's binary protocol v2 when the gateway is ferry's,
       Py4J's text protocol otherwise), ``"v1"`` or ``"v2"``; None reads the ``FERRY_PROTOCOL``
       environment variable (default ``"auto"``).
+    - ``multiplex`` (ferry's, protocol v2): combine the method calls of concurrent threads on
+      one connection (one write and one read for all the calls waiting). Off by default: with
+      it, those calls run in order on one Java thread, whichever Python thread made them (py4j
+      gives each Python thread a Java thread of its own), so a Java method that waits for
+      another Python thread's call waits forever. Calls made while serving a callback, and
+      calls carrying 64 KiB or more, are not combined. Ctrl-C takes back a call not written
+      yet and abandons one written by another thread; against a v1 gateway nothing changes.
     """
 
     def __init__(
@@ -392,6 +399,7 @@ class GatewayParameters:
         read_timeout: float | None = None,
         auth_token: str | None = None,
         protocol: str | None = None,
+        multiplex: bool = False,
     ) -> None:
         self.address = address
         self.port = port
@@ -404,6 +412,7 @@ class GatewayParameters:
         self.read_timeout = read_timeout
         self.auth_token = escape_new_line(auth_token)
         self.protocol = protocol
+        self.multiplex = multiplex
 
 
 class CallbackServerParameters:

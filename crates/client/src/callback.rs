@@ -583,7 +583,12 @@ fn run_commands(
         match ch.next(false, deadline, &mut || false) {
             Wait::Message(Incoming::Callback(cmd), _) => {
                 out.clear();
-                let handled = handler.handle(cmd, &mut out);
+                let handled = {
+                    // The handler's calls to Java do not wait behind a combined write (which
+                    // may be the one waiting for this callback).
+                    let _serving = crate::mux::ServingCallback::enter();
+                    handler.handle(cmd, &mut out)
+                };
                 if let Err(e) = ch.write_all(&out) {
                     return ServeEnd::Io(e);
                 }

@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::connection::{CancelTarget, Connection, ConnectionStats, Counters, Response, text_of};
 use crate::endpoint::Endpoint;
 use crate::error::ClientError;
+use crate::mux::{Mux, MuxStats};
 use crate::release::{Queued, ReleaseQueue, is_permanent};
-use crate::wire::{self, Placer, Protocol, ProtocolChoice, ReplyFrame};
+use crate::wire::{self, Hole, Placer, Protocol, ProtocolChoice, ReplyFrame};
 
 /// How long closing a client waits for its last releases to be acknowledged.
 const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     forks_reported: AtomicBool,
     /// Pinned-thread mode: calls go over the calling thread's own connection.
     pinned: Option<Arc<Pinned>>,
+    /// Multiplexed mode: concurrent threads' calls combined on one connection.
+    mux: Option<Mux>,
 }
 
 /// Counters of a whole client.
@@ -172,6 +175,22 @@ impl Lease {
         commands: usize,
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
+        placer: Option<&mut dyn Placer>,
+        sink: &mut dyn FnMut(ReplyFrame),
+    ) -> Result<(), ClientError> {
+        self.request_frames_with(frames, &[], commands, options, interrupted, placer, sink)
+    }
+
+    /// [`Lease::request_frames`] with bytes written from where they are ([`Hole`]s), not
+    /// copied into `frames`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request_frames_with(
+        &mut self,
+        frames: &mut [u8],
+        holes: &[Hole<'_>],
+        commands: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
         mut placer: Option<&mut dyn Placer>,
         sink: &mut dyn FnMut(ReplyFrame),
     ) -> Result<(), ClientError> {
@@ -181,6 +200,7 @@ impl Lease {
         let result = self.shared.exchange_frames(
             conn,
             frames,
+            holes,
             commands,
             options,
             interrupted,
@@ -253,6 +273,7 @@ impl Client {
     }
 
     fn build(config: Config, pinned: Option<Arc<Pinned>>) -> Client {
+        let config_multiplex = config.multiplex;
         let negotiated = match config.protocol {
             ProtocolChoice::V1 => Some(Protocol::V1),
             ProtocolChoice::Auto | ProtocolChoice::V2 => None,
@@ -272,6 +293,7 @@ impl Client {
                 negotiated: Mutex::new(negotiated),
                 refused_hellos: AtomicU64::new(0),
                 forks_reported: AtomicBool::new(false),
+                mux: (config_multiplex && pinned.is_none()).then(Mux::default),
                 pinned,
             }),
         }
@@ -321,6 +343,36 @@ impl Client {
             shared: self.shared.clone(),
             conn: Some(conn),
         })
+    }
+
+    /// Whether concurrent threads' calls are combined on one connection ([`Config::multiplex`]).
+    pub fn is_multiplexed(&self) -> bool {
+        self.shared.mux.is_some()
+    }
+
+    /// In the multiplexed mode: sends one v2 request frame combined with the requests other
+    /// threads make at the same time (one write, one read for all) and returns its reply.
+    /// `None` when the call is not combined (the client is not multiplexed, the gateway speaks
+    /// v1, the thread serves a call from Java, the frame is large): the caller then uses
+    /// [`Client::lease`]. The thread that writes reads every reply of its write with its own
+    /// `placer`, which must therefore place any thread's reply (hold no state of its caller).
+    pub fn request_combined(
+        &self,
+        frame: &[u8],
+        interrupted: &mut dyn FnMut() -> bool,
+        placer: Option<&mut dyn Placer>,
+    ) -> Option<Result<ReplyFrame, ClientError>> {
+        let mux = self.shared.mux.as_ref()?;
+        if let Err(e) = self.shared.check_connected() {
+            return Some(Err(e));
+        }
+        self.shared.check_fork_unless_reported();
+        mux.request(&self.shared, frame, interrupted, placer)
+    }
+
+    /// The counters of the multiplexed mode (all zero when the client is not multiplexed).
+    pub fn mux_stats(&self) -> MuxStats {
+        self.shared.mux.as_ref().map(Mux::stats).unwrap_or_default()
     }
 
     /// Sends one encoded command (text protocol, ending with its line end) and returns its reply.
@@ -652,6 +704,9 @@ impl Shared {
                 c.close();
             }
             drop(pool);
+            if let Some(mux) = &self.mux {
+                mux.reset_after_fork();
+            }
             self.releases.reset_after_fork();
         }
     }
@@ -661,6 +716,55 @@ impl Shared {
         if !self.forks_reported.load(Ordering::Relaxed) {
             self.check_fork();
         }
+    }
+
+    /// The endpoint, as text.
+    pub(crate) fn endpoint_text(&self) -> String {
+        self.config.endpoint.to_string()
+    }
+
+    /// Whether the client is still connected (not closed or shut down).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    /// A connection for the multiplexed mode (pooled or new).
+    pub(crate) fn checkout_for_mux(&self) -> Result<Conn, ClientError> {
+        self.checkout()
+    }
+
+    /// Gives a connection back to the pool.
+    pub(crate) fn give_back(&self, conn: Conn) {
+        self.checkin(conn);
+    }
+
+    /// Closes a connection.
+    pub(crate) fn drop_conn(&self, conn: Conn) {
+        self.discard(conn);
+    }
+
+    /// [`Shared::exchange_frames`], for the multiplexed mode.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn exchange_frames_on(
+        &self,
+        conn: Conn,
+        frames: &mut [u8],
+        commands: usize,
+        options: Options,
+        interrupted: &mut dyn FnMut() -> bool,
+        placer: Option<&mut dyn Placer>,
+        sink: &mut dyn FnMut(ReplyFrame),
+    ) -> Result<(Conn, bool), ClientError> {
+        self.exchange_frames(
+            conn,
+            frames,
+            &[],
+            commands,
+            options,
+            interrupted,
+            placer,
+            sink,
+        )
     }
 
     /// An idle connection of this process, if any.
@@ -774,6 +878,9 @@ impl Shared {
     }
 
     fn close_idle(&self) {
+        if let Some(mux) = &self.mux {
+            mux.close();
+        }
         let idle: Vec<Conn> = self.lock_pool().idle.drain(..).collect();
         for c in idle {
             c.close();
@@ -906,6 +1013,7 @@ impl Shared {
         &self,
         mut conn: Conn,
         frames: &mut [u8],
+        holes: &[Hole<'_>],
         commands: usize,
         options: Options,
         interrupted: &mut dyn FnMut() -> bool,
@@ -920,6 +1028,7 @@ impl Shared {
             let result = if ids.is_empty() {
                 conn.exchange_frames(
                     frames,
+                    holes,
                     commands,
                     0,
                     interrupted,
@@ -935,10 +1044,11 @@ impl Shared {
                 // (one write); a large one is not copied (two writes).
                 let mut notice = Vec::with_capacity(16 + ids.len() * 12);
                 binary::encode_command(&Command::Release { ids: ids.clone() }, 0, &mut notice);
-                if frames.len() < wire::LARGE {
+                if frames.len() < wire::LARGE && holes.is_empty() {
                     notice.extend_from_slice(frames);
                     conn.exchange_frames(
                         &mut notice,
+                        &[],
                         commands + ids.len(),
                         ids.len(),
                         interrupted,
@@ -953,6 +1063,7 @@ impl Shared {
                     conn.send_notices(&notice, ids.len()).and_then(|()| {
                         conn.exchange_frames(
                             frames,
+                            holes,
                             commands,
                             0,
                             interrupted,
@@ -1076,17 +1187,25 @@ impl Shared {
                 );
                 let mut failed = None;
                 let endpoint = &self.config.endpoint;
-                conn.exchange_frames(&mut request, n, n, &mut past_deadline, None, &mut |f| {
-                    if f.is_error() {
-                        failed = Some(ClientError::Protocol {
-                            endpoint: endpoint.to_string(),
-                            source: ProtocolError::BadReply(format!(
-                                "the gateway refused a release: {:?}",
-                                f.decode()
-                            )),
-                        });
-                    }
-                })
+                conn.exchange_frames(
+                    &mut request,
+                    &[],
+                    n,
+                    n,
+                    &mut past_deadline,
+                    None,
+                    &mut |f| {
+                        if f.is_error() {
+                            failed = Some(ClientError::Protocol {
+                                endpoint: endpoint.to_string(),
+                                source: ProtocolError::BadReply(format!(
+                                    "the gateway refused a release: {:?}",
+                                    f.decode()
+                                )),
+                            });
+                        }
+                    },
+                )
                 .and_then(|()| failed.map_or(Ok(()), Err))
             }
         };

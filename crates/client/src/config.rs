@@ -28,6 +28,11 @@ pub struct Config {
     /// Which protocol to speak: v2 when the gateway is ferry's (`Auto`, the default), or one
     /// forced.
     pub protocol: ProtocolChoice,
+    /// Combine the calls of concurrent threads on one connection (protocol v2): one write
+    /// carries what every waiting thread asked, one read brings back their replies. Off by
+    /// default: the calls then run in order on one Java thread, whichever Python thread made
+    /// them (Py4J runs each Python thread's calls on a Java thread of its own).
+    pub multiplex: bool,
 }
 
 impl Config {
@@ -44,6 +49,7 @@ impl Config {
             release_batch: 512,
             memory_management: true,
             protocol: ProtocolChoice::Auto,
+            multiplex: false,
         }
     }
 

@@ -13,7 +13,7 @@ use ferry_protocol::{Command, ProtocolError, Reply, Value};
 use crate::config::Config;
 use crate::endpoint::Stream;
 use crate::error::ClientError;
-use crate::wire::{self, FrameReader, InFrame, Placer, Protocol, ProtocolChoice, ReplyFrame};
+use crate::wire::{self, FrameReader, Hole, InFrame, Placer, Protocol, ProtocolChoice, ReplyFrame};
 
 /// Room offered to each socket read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -488,16 +488,18 @@ impl Connection {
     /// reply of every request, in order, handing each to `sink`. `commands` and `releases` are
     /// what the counters record (released ids count as commands, as in v1). A fatal reply ends
     /// the exchange early: the gateway closes the connection after it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn exchange_frames(
         &mut self,
         request: &mut [u8],
+        holes: &[Hole<'_>],
         commands: usize,
         releases: usize,
         interrupted: &mut dyn FnMut() -> bool,
         mut placer: Option<&mut dyn Placer>,
         sink: &mut dyn FnMut(ReplyFrame),
     ) -> Result<(), ClientError> {
-        let spans = wire::frames(request).map_err(|e| self.protocol_error(e))?;
+        let spans = wire::frames_with(request, holes).map_err(|e| self.protocol_error(e))?;
         let Codec::Binary { next_id, .. } = &mut self.codec else {
             return Err(self.protocol_error(ProtocolError::BadReply(
                 "v2 frames for a v1 connection".into(),
@@ -513,7 +515,7 @@ impl Connection {
             }
         }
         self.received = false;
-        if let Err(source) = self.stream.write_all(request) {
+        if let Err(source) = wire::write_with_holes(&mut self.stream, request, holes) {
             return Err(ClientError::Send {
                 endpoint: self.endpoint.to_string(),
                 source,

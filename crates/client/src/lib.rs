@@ -38,6 +38,7 @@ mod config;
 mod connection;
 mod endpoint;
 mod error;
+mod mux;
 mod release;
 pub mod wire;
 
@@ -48,4 +49,5 @@ pub use config::Config;
 pub use connection::{ConnectionStats, Response};
 pub use endpoint::Endpoint;
 pub use error::{ClientError, When};
-pub use wire::{Placed, Placer, Protocol, ProtocolChoice, ReplyFrame};
+pub use mux::MuxStats;
+pub use wire::{Hole, Placed, Placer, Protocol, ProtocolChoice, ReplyFrame};

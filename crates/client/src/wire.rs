@@ -146,7 +146,13 @@ pub fn begin_frame(out: &mut Vec<u8>, kind: FrameKind, op: u16) -> usize {
 
 /// Writes the length of the frame that starts at `at`.
 pub fn finish_frame(out: &mut [u8], at: usize) {
-    let len = u32::try_from(out.len() - at - 4).unwrap_or(u32::MAX);
+    finish_frame_with(out, at, 0);
+}
+
+/// Writes the length of the frame that starts at `at`, whose body also holds `holes` bytes
+/// sent from elsewhere (see [`Hole`]).
+pub fn finish_frame_with(out: &mut [u8], at: usize, holes: usize) {
+    let len = u32::try_from(out.len() - at - 4 + holes).unwrap_or(u32::MAX);
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
@@ -216,12 +222,30 @@ pub(crate) struct FrameSpan {
     pub(crate) kind: FrameKind,
 }
 
+/// Bytes of a request that are not in its buffer: they go on the wire at offset `at` of the
+/// buffer (between the bytes before and after it), written from where they are, not copied.
+/// Large raw elements (a numpy array, a `bytes`) travel this way; a hole lies inside the body
+/// of a frame, and the frame's length counts it.
+#[derive(Debug, Clone, Copy)]
+pub struct Hole<'a> {
+    /// Where in the request buffer the bytes go.
+    pub at: usize,
+    /// The bytes.
+    pub data: &'a [u8],
+}
+
 /// The frames of a buffer of whole frames, checked for consistency.
 pub(crate) fn frames(buf: &[u8]) -> Result<Vec<FrameSpan>, ProtocolError> {
+    frames_with(buf, &[])
+}
+
+/// The frames of a buffer of whole frames with `holes` (sorted by offset) inserted.
+pub(crate) fn frames_with(buf: &[u8], holes: &[Hole<'_>]) -> Result<Vec<FrameSpan>, ProtocolError> {
     let mut out = Vec::new();
     let mut at = 0;
-    while at < buf.len() {
-        if buf.len() - at < HEADER_LEN {
+    let mut next_hole = 0;
+    while at < buf.len() || next_hole < holes.len() {
+        if buf.len().saturating_sub(at) < HEADER_LEN {
             return Err(bad("a request ends inside a frame header"));
         }
         let len = u32::from_le_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
@@ -230,13 +254,67 @@ pub(crate) fn frames(buf: &[u8]) -> Result<Vec<FrameSpan>, ProtocolError> {
             4 => FrameKind::Notice,
             k => return Err(bad(format!("a client cannot send a frame of kind {k}"))),
         };
-        if len < HEADER_LEN - 4 || at + 4 + len > buf.len() {
+        if len < HEADER_LEN - 4 {
+            return Err(bad("a frame's length does not match its request buffer"));
+        }
+        // The frame's bytes in the buffer: its length less the holes inside its body.
+        let mut in_buf = 4 + len;
+        while next_hole < holes.len() {
+            let h = holes[next_hole];
+            if h.at < at + HEADER_LEN
+                || h.data.len() > in_buf - HEADER_LEN
+                || h.at > at + in_buf - h.data.len()
+            {
+                break;
+            }
+            in_buf -= h.data.len();
+            next_hole += 1;
+        }
+        if at + in_buf > buf.len() {
             return Err(bad("a frame's length does not match its request buffer"));
         }
         out.push(FrameSpan { at, kind });
-        at += 4 + len;
+        at += in_buf;
+        if at == buf.len() && next_hole < holes.len() {
+            return Err(bad("a hole lies outside every frame"));
+        }
     }
     Ok(out)
+}
+
+/// Writes `buf` with `holes` inserted, without copying them.
+pub(crate) fn write_with_holes(
+    w: &mut impl std::io::Write,
+    buf: &[u8],
+    holes: &[Hole<'_>],
+) -> std::io::Result<()> {
+    if holes.is_empty() {
+        return w.write_all(buf);
+    }
+    let mut parts: Vec<std::io::IoSlice<'_>> = Vec::with_capacity(holes.len() * 2 + 1);
+    let mut from = 0;
+    for h in holes {
+        parts.push(std::io::IoSlice::new(&buf[from..h.at]));
+        parts.push(std::io::IoSlice::new(h.data));
+        from = h.at;
+    }
+    parts.push(std::io::IoSlice::new(&buf[from..]));
+    parts.retain(|p| !p.is_empty());
+    let mut rest: &mut [std::io::IoSlice<'_>] = &mut parts;
+    while !rest.is_empty() {
+        match w.write_vectored(rest) {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WriteZero,
+                    "the socket took no bytes",
+                ));
+            }
+            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn bad(detail: impl Into<String>) -> ProtocolError {
@@ -647,6 +725,53 @@ mod tests {
                 args: vec![Value::TypedList(Prims::from_i32(&[1, 2]))],
             }
         );
+    }
+
+    #[test]
+    fn holes_are_part_of_their_frames() {
+        // Two frames; the first carries 100 000 bytes from elsewhere in its body.
+        let data = vec![7u8; 100_000];
+        let mut buf = Vec::new();
+        let at = begin_frame(&mut buf, FrameKind::Request, op::CALL);
+        buf.push(0);
+        put_str(&mut buf, "o1");
+        put_str(&mut buf, "len");
+        put_u16(&mut buf, 1);
+        buf.push(tag::BYTES);
+        put_u32(&mut buf, data.len() as u32);
+        let hole_at = buf.len();
+        finish_frame_with(&mut buf, at, data.len());
+        let second = buf.len();
+        let at2 = begin_frame(&mut buf, FrameKind::Request, op::TO_PYTHON);
+        put_str(&mut buf, "o2");
+        finish_frame(&mut buf, at2);
+        let holes = [Hole {
+            at: hole_at,
+            data: &data,
+        }];
+        let spans = frames_with(&buf, &holes).unwrap();
+        assert_eq!(
+            spans.iter().map(|s| s.at).collect::<Vec<_>>(),
+            vec![0, second]
+        );
+        let mut wire = Vec::new();
+        write_with_holes(&mut wire, &buf, &holes).unwrap();
+        assert_eq!(wire.len(), buf.len() + data.len());
+        let header = FrameHeader {
+            kind: FrameKind::Request,
+            flags: 0,
+            op: op::CALL,
+            id: 0,
+        };
+        let len = u32::from_le_bytes(wire[0..4].try_into().unwrap()) as usize;
+        let cmd = decode_command(&header, &wire[HEADER_LEN..4 + len]).unwrap();
+        match cmd {
+            Command::Call { args, .. } => assert_eq!(args, vec![Value::Bytes(data.clone())]),
+            other => panic!("{other:?}"),
+        }
+        // A hole outside the frames is refused.
+        let bad_holes = [Hole { at: 2, data: &data }];
+        assert!(frames_with(&buf, &bad_holes).is_err());
     }
 
     #[test]

@@ -308,6 +308,36 @@ impl PyClient {
         owner: &Bound<'_, PyAny>,
         placer: Option<&mut (dyn Placer + Send)>,
     ) -> PyResult<Answer> {
+        if self.inner.is_multiplexed() && self.call_protocol(py, Some(owner))? == Protocol::V2 {
+            let mut frames = Vec::with_capacity(prefix.len() + 2 + args.len() * 16);
+            let mut enc = Enc::new(Some(owner), 0);
+            push_call_frame(prefix, args, &mut enc, &mut frames)?;
+            let inner = &self.inner;
+            // The leader reads every reply of its write: a large byte[] reply lands in a bytes
+            // object whichever thread asked (BytesPlacer holds no state of its caller).
+            let combined = Self::detached(py, Some(owner), |check| {
+                inner
+                    .request_combined(&frames, check, Some(&mut BytesPlacer))
+                    .transpose()
+            })?;
+            drop(enc);
+            if let Some(f) = combined {
+                return Ok(Answer::Frame(f));
+            }
+        }
+        self.one_call_leased(py, header, prefix, args, owner, placer)
+    }
+
+    /// [`PyClient::one_call`] on a leased connection.
+    fn one_call_leased(
+        &self,
+        py: Python<'_>,
+        header: &[u8],
+        prefix: &[u8],
+        args: &Bound<'_, PyTuple>,
+        owner: &Bound<'_, PyAny>,
+        placer: Option<&mut (dyn Placer + Send)>,
+    ) -> PyResult<Answer> {
         let Some(mut lease) = self.lease(py, Some(owner))? else {
             let mut request = Vec::with_capacity(header.len() + 2 + args.len() * 16);
             request.extend_from_slice(header);
@@ -533,7 +563,7 @@ impl PyClient {
     #[new]
     // Python keyword arguments, each with a default.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05, pinned_threads=false, protocol="auto"))]
+    #[pyo3(signature = (address, port, auth_token=None, read_timeout=None, memory_management=true, connect_timeout=None, release_delay=0.05, pinned_threads=false, protocol="auto", multiplex=false))]
     fn new(
         address: &Bound<'_, PyString>,
         port: u16,
@@ -544,6 +574,7 @@ impl PyClient {
         release_delay: f64,
         pinned_threads: bool,
         protocol: &str,
+        multiplex: bool,
     ) -> PyResult<Self> {
         let mut config = Config::new(Endpoint::from_address(address.to_str()?, port));
         config.auth_token = match auth_token {
@@ -555,6 +586,7 @@ impl PyClient {
         config.memory_management = memory_management;
         config.release_delay =
             seconds("release_delay", Some(release_delay))?.unwrap_or(config.release_delay);
+        config.multiplex = multiplex;
         config.protocol = ProtocolChoice::parse(protocol).ok_or_else(|| {
             PyValueError::new_err(format!(
                 "protocol must be 'auto', 'v1' or 'v2', got {protocol:?}"
@@ -1002,7 +1034,9 @@ impl PyClient {
 
     /// The client's counters: commands, releases, round_trips, frames, connections_opened,
     /// idle_connections, held_references, pending_releases, refused_hellos, protocol (0 while
-    /// unknown).
+    /// unknown); and the multiplexed mode's: multiplexed_writes, multiplexed_requests (what
+    /// they carried), multiplex_waiting (requests queued now), multiplex_in_flight (written,
+    /// not answered yet).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.inner.stats();
         let d = PyDict::new(py);
@@ -1016,6 +1050,11 @@ impl PyClient {
         d.set_item("frames", s.frames)?;
         d.set_item("refused_hellos", s.refused_hellos)?;
         d.set_item("protocol", s.protocol)?;
+        let m = self.inner.mux_stats();
+        d.set_item("multiplexed_writes", m.writes)?;
+        d.set_item("multiplexed_requests", m.requests)?;
+        d.set_item("multiplex_waiting", m.waiting)?;
+        d.set_item("multiplex_in_flight", m.in_flight)?;
         Ok(d)
     }
 

@@ -1,0 +1,411 @@
+//! The multiplexed mode (opt-in, protocol v2): the calls of concurrent threads combined on one
+//! connection. A thread that finds no write in progress becomes the leader: it writes every
+//! request waiting (its own and those other threads queued meanwhile) in one write, reads their
+//! replies in one go and hands each to its thread, waking that thread only. If requests were
+//! queued while it wrote and read, it hands the lead to the first of their threads.
+//!
+//! What the mode changes for the caller:
+//! - the calls run in order on the connection's one Java thread, whichever Python thread made
+//!   them (py4j gives each Python thread a Java thread of its own): a Java call that waits for
+//!   another Python thread's call would wait forever, which is why the mode is opt-in;
+//! - a thread serving a call from Java (a callback) does not combine: its calls go on a pooled
+//!   connection, so that a Python callback calling Java while a combined call waits for it
+//!   cannot wait on itself;
+//! - an interrupt (the caller's check) while the thread waits for another thread to write its
+//!   request takes the request back; once written, the request is abandoned, not cancelled
+//!   (its reply is dropped), unless the thread leads: then the whole write is cancelled, as a
+//!   call on a connection of its own would be, and the other calls of that write fail;
+//! - the replies of a write are read by its leader, so that a leader's call returns when the
+//!   last reply of its write has come.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+use ferry_protocol::ProtocolError;
+use ferry_protocol::binary::FrameKind;
+
+use crate::client::{Options, Shared};
+use crate::connection::Connection;
+use crate::error::ClientError;
+use crate::wire::{self, Placer, Protocol, ReplyFrame};
+
+/// How long a waiting thread sleeps before it asks its interrupt check again.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+
+thread_local! {
+    /// How many calls from Java this thread is serving (nested callbacks count each).
+    static SERVING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Marks the calling thread as serving a call from Java while it lives: the thread's calls to
+/// Java do not combine (see the module's notes).
+pub(crate) struct ServingCallback(());
+
+impl ServingCallback {
+    pub(crate) fn enter() -> ServingCallback {
+        SERVING.with(|s| s.set(s.get().saturating_add(1)));
+        ServingCallback(())
+    }
+}
+
+impl Drop for ServingCallback {
+    fn drop(&mut self) {
+        SERVING.with(|s| s.set(s.get().saturating_sub(1)));
+    }
+}
+
+fn serving_callback() -> bool {
+    SERVING.with(Cell::get) > 0
+}
+
+/// What a waiting thread finds for its ticket.
+#[derive(Debug)]
+enum Outcome {
+    Reply(ReplyFrame),
+    Failed(ClientError),
+    /// The gateway speaks v1: the thread makes its call on a pooled connection.
+    NotCombined,
+    /// The thread is to lead the next write (its request is queued).
+    Lead,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The shared connection, when no leader holds it.
+    conn: Option<Box<Connection>>,
+    /// Frames waiting for the next write (one request frame per waiting thread, in order), and
+    /// the ticket and thread of each.
+    queue: Vec<u8>,
+    waiting: Vec<(u64, Thread)>,
+    next_ticket: u64,
+    /// A leader is writing and reading (or was handed the lead and is waking up).
+    leading: bool,
+    /// Requests written and not answered yet.
+    in_flight: usize,
+    /// Outcomes not collected yet, by ticket.
+    done: HashMap<u64, Outcome>,
+    /// Tickets whose threads stopped waiting after their request was written: their replies
+    /// are dropped.
+    abandoned: HashSet<u64>,
+    /// The gateway speaks v1: nothing is combined.
+    v1: bool,
+    /// Writes made, and requests they carried.
+    writes: u64,
+    requests: u64,
+}
+
+/// Counters of the multiplexed mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MuxStats {
+    /// Writes of combined requests (each followed by the read of their replies).
+    pub writes: u64,
+    /// Requests those writes carried.
+    pub requests: u64,
+    /// Requests queued now, waiting for the next write.
+    pub waiting: usize,
+    /// Requests written now, waiting for their replies.
+    pub in_flight: usize,
+}
+
+/// The combining state of one client.
+#[derive(Debug, Default)]
+pub(crate) struct Mux {
+    state: Mutex<State>,
+}
+
+impl Mux {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn stats(&self) -> MuxStats {
+        let st = self.lock();
+        MuxStats {
+            writes: st.writes,
+            requests: st.requests,
+            waiting: st.waiting.len(),
+            in_flight: st.in_flight,
+        }
+    }
+
+    /// Closes the idle shared connection (the client closes).
+    pub(crate) fn close(&self) {
+        let conn = self.lock().conn.take();
+        if let Some(c) = conn {
+            c.close();
+        }
+    }
+
+    /// In a forked child: the parent's threads are not here, so their queue, their lead and
+    /// their replies are forgotten with the parent's connection (whose socket only this
+    /// process's descriptor is closed of). The counters start again.
+    pub(crate) fn reset_after_fork(&self) {
+        let old = std::mem::take(&mut *self.lock());
+        if let Some(c) = old.conn {
+            c.close();
+        }
+    }
+
+    /// Sends one request frame combined with other threads' and returns its reply. The leader
+    /// reads every reply of its write with its own `placer`: a placer given here must place any
+    /// thread's reply (hold no state of its caller). `None` when
+    /// the call is not to be combined (the gateway speaks v1, the thread serves a call from
+    /// Java, the frame is large): the caller then uses a pooled connection.
+    pub(crate) fn request(
+        &self,
+        shared: &Shared,
+        frame: &[u8],
+        interrupted: &mut dyn FnMut() -> bool,
+        mut placer: Option<&mut dyn Placer>,
+    ) -> Option<Result<ReplyFrame, ClientError>> {
+        if frame.len() >= wire::LARGE || serving_callback() {
+            return None;
+        }
+        let mut st = self.lock();
+        if st.v1 {
+            return None;
+        }
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        st.queue.extend_from_slice(frame);
+        st.waiting.push((ticket, thread::current()));
+        let mut lead = !st.leading;
+        if lead {
+            st.leading = true;
+        }
+        loop {
+            if !lead {
+                match st.done.remove(&ticket) {
+                    Some(Outcome::Reply(f)) => return Some(Ok(f)),
+                    Some(Outcome::Failed(e)) => return Some(Err(e)),
+                    Some(Outcome::NotCombined) => return None,
+                    Some(Outcome::Lead) => lead = true,
+                    None => {}
+                }
+            }
+            if lead {
+                let (result, next) =
+                    self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer));
+                if let Some(t) = next {
+                    t.unpark();
+                }
+                return result;
+            }
+            drop(st);
+            thread::park_timeout(WAIT_SLICE);
+            st = self.lock();
+            if !st.done.contains_key(&ticket) && interrupted() {
+                Self::give_up(&mut st, ticket);
+                return Some(Err(ClientError::Interrupted));
+            }
+        }
+    }
+
+    /// Takes an interrupted thread's request back (not written yet) or marks its reply to be
+    /// dropped.
+    fn give_up(st: &mut State, ticket: u64) {
+        let Some(k) = st.waiting.iter().position(|(t, _)| *t == ticket) else {
+            st.abandoned.insert(ticket);
+            return;
+        };
+        // The queue holds one request frame per waiting thread, in the same order.
+        if let Ok(spans) = wire::frames(&st.queue) {
+            if let Some(span) = spans.get(k) {
+                let end = spans.get(k + 1).map_or(st.queue.len(), |s| s.at);
+                st.queue.drain(span.at..end);
+            }
+        }
+        st.waiting.remove(k);
+    }
+
+    /// Writes what is queued and reads the replies; hands each to its thread. Returns this
+    /// thread's result and the thread to wake as the next leader, if requests were queued
+    /// meanwhile.
+    fn lead(
+        &self,
+        shared: &Shared,
+        mut st: MutexGuard<'_, State>,
+        ticket: u64,
+        interrupted: &mut dyn FnMut() -> bool,
+        placer: Option<&mut dyn Placer>,
+    ) -> (Option<Result<ReplyFrame, ClientError>>, Option<Thread>) {
+        let mut frames = std::mem::take(&mut st.queue);
+        let batch = std::mem::take(&mut st.waiting);
+        let conn = st.conn.take();
+        st.in_flight = batch.len();
+        drop(st);
+        let outcome = Self::exchange(shared, conn, &mut frames, batch.len(), interrupted, placer);
+        let mut st = self.lock();
+        st.in_flight = 0;
+        let mut mine = None;
+        match outcome {
+            Exchange::V1(conn) => {
+                // Not a v2 gateway: nobody combines; every queued thread goes its way.
+                shared.give_back(conn);
+                st.v1 = true;
+                st.queue.clear();
+                let later = std::mem::take(&mut st.waiting);
+                for (t, th) in batch.into_iter().chain(later) {
+                    if t != ticket {
+                        st.done.insert(t, Outcome::NotCombined);
+                        th.unpark();
+                    }
+                }
+                st.leading = false;
+                return (None, None);
+            }
+            Exchange::Done(conn, replies) => {
+                st.writes += 1;
+                st.requests += batch.len() as u64;
+                st.conn = match conn {
+                    Some(c) if shared.is_connected() => Some(c),
+                    Some(c) => {
+                        shared.drop_conn(c);
+                        None
+                    }
+                    None => None,
+                };
+                let mut replies = replies.into_iter();
+                for (t, th) in batch {
+                    let r = match replies.next() {
+                        Some(f) => Ok(f),
+                        // A fatal reply ended the exchange; the gateway closed the connection.
+                        None => Err(ClientError::Closed {
+                            endpoint: shared.endpoint_text(),
+                        }),
+                    };
+                    if t == ticket {
+                        mine = Some(r);
+                    } else if !st.abandoned.remove(&t) {
+                        st.done
+                            .insert(t, r.map_or_else(Outcome::Failed, Outcome::Reply));
+                        th.unpark();
+                    }
+                }
+            }
+            Exchange::Failed(e) => {
+                for (t, th) in batch {
+                    if t != ticket && !st.abandoned.remove(&t) {
+                        st.done.insert(t, Outcome::Failed(relayed(&e, shared)));
+                        th.unpark();
+                    }
+                }
+                mine = Some(Err(e));
+            }
+        }
+        // Requests queued meanwhile: their first thread leads the next write.
+        let next = match st.waiting.first() {
+            Some((t, th)) => {
+                let (t, th) = (*t, th.clone());
+                st.done.insert(t, Outcome::Lead);
+                Some(th)
+            }
+            None => {
+                st.leading = false;
+                None
+            }
+        };
+        (
+            Some(mine.unwrap_or_else(|| {
+                Err(ClientError::Closed {
+                    endpoint: shared.endpoint_text(),
+                })
+            })),
+            next,
+        )
+    }
+
+    /// Writes a batch on the shared connection and reads its replies.
+    fn exchange(
+        shared: &Shared,
+        conn: Option<Box<Connection>>,
+        frames: &mut [u8],
+        count: usize,
+        interrupted: &mut dyn FnMut() -> bool,
+        placer: Option<&mut dyn Placer>,
+    ) -> Exchange {
+        let conn = match conn {
+            Some(c) => c,
+            None => match shared.checkout_for_mux() {
+                Ok(c) => c,
+                Err(e) => return Exchange::Failed(e),
+            },
+        };
+        if conn.protocol() != Protocol::V2 {
+            return Exchange::V1(conn);
+        }
+        debug_assert!(
+            wire::frames(frames)
+                .is_ok_and(|s| s.len() == count && s.iter().all(|f| f.kind == FrameKind::Request))
+        );
+        let mut replies = Vec::with_capacity(count);
+        let result = shared.exchange_frames_on(
+            conn,
+            frames,
+            count,
+            Options::default(),
+            interrupted,
+            placer,
+            &mut |f| replies.push(f),
+        );
+        match result {
+            Ok((conn, fatal)) => {
+                let conn = if fatal {
+                    shared.drop_conn(conn);
+                    None
+                } else {
+                    Some(conn)
+                };
+                Exchange::Done(conn, replies)
+            }
+            Err(e) => Exchange::Failed(e),
+        }
+    }
+}
+
+enum Exchange {
+    Done(Option<Box<Connection>>, Vec<ReplyFrame>),
+    Failed(ClientError),
+    V1(Box<Connection>),
+}
+
+/// The error the other threads of a failed write get: the same kind, except that the leader's
+/// interrupt closed the connection under their calls.
+fn relayed(e: &ClientError, shared: &Shared) -> ClientError {
+    let endpoint = shared.endpoint_text();
+    let io_like = |source: &io::Error| io::Error::new(source.kind(), source.to_string());
+    match e {
+        ClientError::Connect { source, .. } => ClientError::Connect {
+            endpoint,
+            source: io_like(source),
+        },
+        ClientError::Send { source, .. } => ClientError::Send {
+            endpoint,
+            source: io_like(source),
+        },
+        ClientError::Receive { source, .. } => ClientError::Receive {
+            endpoint,
+            source: io_like(source),
+        },
+        ClientError::Timeout { timeout, .. } => ClientError::Timeout {
+            endpoint,
+            timeout: *timeout,
+        },
+        ClientError::NotConnected => ClientError::NotConnected,
+        ClientError::Auth { detail, .. } => ClientError::Auth {
+            endpoint,
+            detail: detail.clone(),
+        },
+        ClientError::Closed { .. } | ClientError::Interrupted => ClientError::Closed { endpoint },
+        other => ClientError::Protocol {
+            endpoint,
+            source: ProtocolError::BadReply(format!(
+                "a call written in the same combined write failed: {other}"
+            )),
+        },
+    }
+}
