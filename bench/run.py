@@ -29,13 +29,14 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from benchkit.build import OUT_TMP, ROOT, Artifacts, compile_fixtures, release_problems
-from benchkit.clients import CLIENTS
+from benchkit.clients import CLASSPATH_ENV, CLIENTS
 from benchkit.expectations import evaluate
 from benchkit.families import all_families
 from benchkit.families.base import BulkFamily, Family, ThroughputFamily
+from benchkit.floors import bandwidth_floors
 from benchkit.machine import CpuMonitor, machine_facts
-from benchkit.model import BASELINE, COMBOS, MODES, NOT_BUILT, Settings
-from benchkit.report import console, markdown
+from benchkit.model import BASELINE, COMBOS, MODES, NOT_BUILT, Combo, Settings
+from benchkit.report import console, keep_embedded, markdown
 from benchkit.values import ok
 
 OUT = BENCH / "out"
@@ -108,18 +109,59 @@ def affinity_prefix(mode: str, core: int) -> list[str]:
     return ["taskset", "-c", f"0-{cpus - 1}"]
 
 
+JPYPE_VENV = BENCH / ".venv-jpype"
+# What the JPype venv holds: JPype itself, numpy for the numpy rows, matplotlib for the chart.
+JPYPE_PACKAGES = ["jpype1", "numpy", "matplotlib"]
+
+
+def python_of(client: str) -> Path:
+    """The interpreter a client runs in: its own venv's, or this one's."""
+    venv = CLIENTS[client].venv
+    return ROOT / venv / "bin" / "python" if venv else Path(sys.executable)
+
+
+def ensure_jpype_venv() -> str | None:
+    """Makes bench/.venv-jpype (JPype from PyPI, never in .venv) when it is missing; returns
+    why it could not, or None."""
+    python = JPYPE_VENV / "bin" / "python"
+    if python.exists():
+        return None
+    print(f"making {JPYPE_VENV} ({', '.join(JPYPE_PACKAGES)} from PyPI)", flush=True)
+    base = getattr(sys, "_base_executable", None) or "python3"
+    try:
+        subprocess.run(
+            [base, "-m", "venv", str(JPYPE_VENV)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *JPYPE_PACKAGES],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(JPYPE_VENV, ignore_errors=True)
+        return f"could not make {JPYPE_VENV}: {exc}"
+    return None
+
+
 def run_worker(
-    spec: dict[str, Any], art: Artifacts, timeout_s: float
+    spec: dict[str, Any], art: Artifacts, timeout_s: float, python: Path | None = None
 ) -> dict[str, Any]:
-    spec_path = art.workdir / f"spec-{spec['mode']}.json"
+    tag = spec.get("tag", "")
+    spec_path = art.workdir / f"spec-{spec['mode']}{tag}.json"
     spec_path.write_text(json.dumps(spec))
     argv = [
         *affinity_prefix(spec["mode"], spec["core"]),
-        sys.executable,
+        str(python or sys.executable),
         str(BENCH / "worker.py"),
         str(spec_path),
     ]
-    proc = subprocess.Popen(argv, start_new_session=True)
+    env = dict(os.environ)
+    env[CLASSPATH_ENV] = str(art.classes)
+    proc = subprocess.Popen(argv, start_new_session=True, env=env)
     try:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -139,6 +181,20 @@ def run_worker(
         }
     result: dict[str, Any] = json.loads(out.read_text())
     return result
+
+
+def merge_results(main: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Adds another worker's cells (and server facts) to the main worker's result; the floors
+    stay the main worker's."""
+    for name, cells in other.get("families", {}).items():
+        main.setdefault("families", {}).setdefault(name, {}).update(
+            {k: v for k, v in cells.items() if "+" in k}
+        )
+    main.setdefault("servers", {}).update(other.get("servers", {}))
+    main.setdefault("connect_errors", {}).update(other.get("connect_errors", {}))
+    if other.get("fatal"):
+        main["fatal"] = (main.get("fatal") or "") + other["fatal"]
+    return main
 
 
 def fill_unavailable(
@@ -178,10 +234,36 @@ def read_notes(stamp: str) -> str:
     )
 
 
-def write_markdown(data: dict[str, Any]) -> None:
+CHART = BENCH / "chart.png"
+
+
+def render_chart(data: dict[str, Any], results: Path) -> None:
+    """bench/chart.png, drawn by bench/chart.py with the bench venv's matplotlib."""
+    python = JPYPE_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"no chart: {JPYPE_VENV} is missing", file=sys.stderr)
+        return
+    done = subprocess.run(
+        [str(python), str(BENCH / "chart.py"), str(results), str(CHART)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        print(f"no chart: {done.stderr.strip()[-2000:]}", file=sys.stderr)
+        return
+    data["chart"] = str(CHART.relative_to(ROOT))
+
+
+def write_markdown(data: dict[str, Any], results: Path | None = None) -> None:
+    if results is not None and not data["settings"].get("quick"):
+        render_chart(data, results)
     data["notes"] = read_notes(str(data.get("stamp", "")))
     checks = evaluate(data)
-    (ROOT / "BENCHMARKS.md").write_text(markdown(data, checks))
+    target = ROOT / "BENCHMARKS.md"
+    old = target.read_text() if target.exists() else ""
+    target.write_text(keep_embedded(markdown(data, checks), old))
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
 
 
@@ -193,7 +275,7 @@ def main(argv: list[str]) -> int:
             print(f.name)
         return 0
     if args.render:
-        write_markdown(json.loads(Path(args.render).read_text()))
+        write_markdown(json.loads(Path(args.render).read_text()), Path(args.render))
         return 0
     if args.families:
         wanted = set(args.families.split(","))
@@ -221,8 +303,12 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    if "jpype" in included:
+        why = ensure_jpype_venv()
+        if why:
+            print(f"jpype client: {why}", file=sys.stderr)
     clients = {
-        name: kind.probe(Path(sys.executable))
+        name: kind.probe(python_of(name))
         if name in included
         else {"ok": False, "excluded": True, "error": "left out by --clients"}
         for name, kind in CLIENTS.items()
@@ -283,7 +369,29 @@ def main(argv: list[str]) -> int:
                 "out": str(workdir / f"result-{mode}.json"),
             }
             mon = CpuMonitor()
-            result = run_worker(spec, art, timeout)
+            # One worker per interpreter: the clients of .venv together (interleaved), then
+            # each client of a venv of its own (JPype), right after, under the same affinity.
+            by_python: dict[Path, list[str]] = {}
+            for key in combos:
+                by_python.setdefault(python_of(Combo.parse(key).client), []).append(key)
+            result: dict[str, Any] = {}
+            for n, (python, keys) in enumerate(by_python.items()):
+                part_spec = dict(
+                    spec,
+                    combos=keys,
+                    tag=f"-{n}" if n else "",
+                    out=str(workdir / f"result-{mode}-{n}.json"),
+                )
+                part = run_worker(part_spec, art, timeout, python)
+                result = part if not result else merge_results(result, part)
+            try:
+                result["bandwidth"] = bandwidth_floors(
+                    art,
+                    affinity_prefix(mode, args.core),
+                    3 if settings.quick else settings.bulk_runs,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                result["bandwidth"] = {"error": str(exc)[:500]}
             result["noise"] = mon.finish()
             fill_unavailable(result, families, clients)
             data["modes"][mode] = result
@@ -295,7 +403,8 @@ def main(argv: list[str]) -> int:
         data["checks"] = [c.to_json() for c in checks]
         for mode, m in data["modes"].items():
             for name, cells in m.get("families", {}).items():
-                if not ok(cells.get(BASELINE.key)):
+                base = cells.get(BASELINE.key) or {}
+                if not ok(base) and base.get("status") != "unsupported":
                     print(
                         f"the baseline failed: {mode} {name}: {cells.get(BASELINE.key)}",
                         file=sys.stderr,
@@ -315,7 +424,7 @@ def main(argv: list[str]) -> int:
             name = "results-partial.json"  # a subset never replaces the last full run's results
         write_json(OUT / name, data)
         if not args.no_write:
-            write_markdown(data)
+            write_markdown(data, OUT / name)
         print(f"results in {OUT / name}; the run took {data['duration_s']:.0f} s")
     finally:
         if not failed:

@@ -63,6 +63,7 @@ class Connection:
         self.port = port
         self.gateway = self.client.connect(port)
         self._auto: Any = None
+        self._with: dict[tuple[tuple[str, Any], ...], Any] = {}
 
     def connect(self, auto_convert: bool) -> Any:
         if not auto_convert:
@@ -71,8 +72,16 @@ class Connection:
             self._auto = self.client.connect(self.port, auto_convert=True)
         return self._auto
 
+    def connect_with(self, **params: Any) -> Any:
+        """Another gateway to the same server with these GatewayParameters fields (made once
+        per set of fields)."""
+        key = tuple(sorted(params.items()))
+        if key not in self._with:
+            self._with[key] = self.client.connect(self.port, **params)
+        return self._with[key]
+
     def close(self) -> None:
-        for gw in (self._auto, self.gateway):
+        for gw in (self._auto, self.gateway, *self._with.values()):
             if gw is not None:
                 try:
                     self.client.close(gw)
@@ -97,7 +106,9 @@ def run_family(
 ) -> dict[str, Cell]:
     cells: dict[str, Cell] = {}
     ctxs = {
-        key: Ctx(c.combo, c.gateway, s, c.connect, artifacts=art)
+        key: Ctx(
+            c.combo, c.gateway, s, c.connect, artifacts=art, connect_with=c.connect_with
+        )
         for key, c in conns.items()
     }
     if isinstance(fam, LatencyFamily):

@@ -42,6 +42,7 @@ class Artifacts:
     classes: Path  # compiled bench/java
     rtt_bin: Path  # compiled bench/c/rtt.c
     workdir: Path  # this run's scratch folder (logs)
+    bw_bin: Path  # compiled bench/c/bandwidth.c (the bulk floors)
 
     @property
     def java(self) -> Path:
@@ -226,6 +227,12 @@ def compile_fixtures(workdir: Path) -> Artifacts:
         check=True,
         capture_output=True,
     )
+    bw = workdir / "bandwidth"
+    subprocess.run(
+        ["gcc", "-O2", "-Wall", "-o", str(bw), str(BENCH / "c" / "bandwidth.c")],
+        check=True,
+        capture_output=True,
+    )
     return Artifacts(
         root=ROOT,
         ferry_bin=ferry_binary(),
@@ -234,4 +241,5 @@ def compile_fixtures(workdir: Path) -> Artifacts:
         classes=classes,
         rtt_bin=rtt,
         workdir=workdir,
+        bw_bin=bw,
     )

@@ -17,7 +17,11 @@ from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
 from benchkit.values import ok, round_slowdowns, slowdown, speedup, value
 
 PY4J_ON_FERRY = Combo("py4j", "ferry")
-FERRY_CLIENTS = (Combo("ferry", "py4j"), Combo("ferry", "ferry"))
+FERRY_CLIENTS = (
+    Combo("ferry", "py4j"),
+    Combo("ferry_v1", "ferry"),
+    Combo("ferry", "ferry"),
+)
 FERRY_FERRY = Combo("ferry", "ferry")
 
 
@@ -128,6 +132,22 @@ def issue3(r: Results, mode: str) -> list[Check]:
     return out
 
 
+JPYPE = Combo("jpype", "inproc")
+
+
+def _bandwidth_check(
+    r: Results, mode: str, family: str, limit: float, limit_text: str
+) -> Check:
+    cell = r.cell(mode, family, FERRY_FERRY)
+    what = f"{family}, ferry client + ferry server (v2): at least {limit_text}"
+    if not ok(cell):
+        return Check(5, mode, what, "", _why_missing(cell))
+    assert cell is not None
+    bw = cell["full_size"] / cell["median_s"]
+    fig = f"{fmt_bandwidth(bw)} ({fmt_s(cell['median_s'])} for {cell['full_size'] / 1e6:.1f} MB)"
+    return Check(5, mode, what, fig, "PASS" if bw >= limit else "MISS")
+
+
 def issue5(r: Results, mode: str) -> list[Check]:
     out: list[Check] = []
     combo = FERRY_FERRY
@@ -136,7 +156,29 @@ def issue5(r: Results, mode: str) -> list[Check]:
         return r.cell(mode, family, BASELINE), r.cell(mode, family, combo)
 
     base, cell = pair("int_list_100k")
-    what = "int_list_100k, ferry client + ferry server: at most 1/500 of py4j's time"
+    jpype = r.cell(mode, "int_list_100k", JPYPE)
+    what = (
+        "int_list_100k, ferry client + ferry server (v2): at most 1/500 of py4j's time and "
+        "1/10 of JPype's"
+    )
+    if ok(base) and ok(cell) and ok(jpype):
+        assert base is not None and cell is not None and jpype is not None
+        x = speedup("bulk", base, cell)
+        xj = speedup("bulk", jpype, cell)
+        fig = (
+            f"py4j {fmt_s(base['median_s'])}, JPype {fmt_s(jpype['median_s'])}, ferry "
+            f"{fmt_s(cell['median_s'])}: {fmt_ratio(x)} py4j's speed, {fmt_ratio(xj)} JPype's"
+        )
+        out.append(
+            Check(5, mode, what, fig, "PASS" if x >= 500 and xj >= 10 else "MISS")
+        )
+    else:
+        out.append(Check(5, mode, what, "", _why_missing(cell, base, jpype)))
+
+    base, cell = pair("java_list_100k")
+    what = (
+        "java_list_100k, ferry client + ferry server (v2): at most 1/500 of py4j's time"
+    )
     if ok(base) and ok(cell):
         assert base is not None and cell is not None
         x = speedup("bulk", base, cell)
@@ -145,32 +187,78 @@ def issue5(r: Results, mode: str) -> list[Check]:
     else:
         out.append(Check(5, mode, what, "", _why_missing(cell, base)))
 
-    _, cell = pair("bytes_10mib")
-    what = "bytes_10mib, ferry client + ferry server: at least 1 GiB/s"
-    if ok(cell):
-        assert cell is not None
-        bw = cell["full_size"] / cell["median_s"]
-        out.append(
-            Check(5, mode, what, fmt_bandwidth(bw), "PASS" if bw >= 1 << 30 else "MISS")
-        )
-    else:
-        out.append(Check(5, mode, what, "", _why_missing(cell)))
+    out.append(_bandwidth_check(r, mode, "bytes_10mib", 1 << 30, "1 GiB/s"))
+    out.append(_bandwidth_check(r, mode, "bytes_10mib_back", 1 << 30, "1 GiB/s"))
+    out.append(_bandwidth_check(r, mode, "numpy_10m", 1e9, "1 GB/s"))
+    out.append(_bandwidth_check(r, mode, "numpy_10m_back", 1e9, "1 GB/s"))
 
-    base, cell = pair("threads4")
-    single = r.cell(mode, "held_call", combo)
-    what = "threads4, ferry client + ferry server: >= 4x py4j's calls/s and >= ferry's 1-thread rate"
-    if ok(base) and ok(cell) and ok(single):
-        assert base is not None and cell is not None and single is not None
-        rate = cell["median_per_s"]
-        one = 1e9 / single["median_ns"]
+    rtt = r.family_cell(mode, "held_call", RTT_KEY) or r.floor(mode, RTT_KEY)
+    base, cell = pair("held_call")
+    what = "held_call over v2: ferry - RTT <= (py4j - RTT) / 4"
+    if ok(rtt) and ok(base) and ok(cell):
+        assert rtt is not None and base is not None and cell is not None
+        rt = rtt["median_ns"]
+        py_cost = base["median_ns"] - rt
+        fe_cost = cell["median_ns"] - rt
         fig = (
-            f"py4j {fmt_rate(base['median_per_s'])}, ferry {fmt_rate(rate)} "
-            f"({fmt_ratio(rate / base['median_per_s'])}); ferry 1 thread {fmt_rate(one)}"
+            f"RTT {fmt_ns(rt)}; py4j RTT + {fmt_ns(py_cost)}; ferry v2 RTT + {fmt_ns(fe_cost)}; "
+            f"limit RTT + {fmt_ns(py_cost / 4)}"
         )
-        good = rate >= 4 * base["median_per_s"] and rate >= one
-        out.append(Check(5, mode, what, fig, "PASS" if good else "MISS"))
+        out.append(
+            Check(5, mode, what, fig, "PASS" if fe_cost <= py_cost / 4 else "MISS")
+        )
     else:
-        out.append(Check(5, mode, what, "", _why_missing(cell, base, single)))
+        out.append(Check(5, mode, what, "", _why_missing(cell, base, rtt)))
+
+    single = r.cell(mode, "held_call", combo)
+    base = r.cell(mode, "threads4", BASELINE)
+    for family, label in (
+        ("threads4", "threads4 (one connection per thread)"),
+        ("threads4_mux", "threads4_mux (multiplex=True)"),
+    ):
+        cell = r.cell(mode, family, combo)
+        what = (
+            f"{label}, ferry client + ferry server (v2): >= 4x py4j's calls/s (threads4) and "
+            ">= ferry's 1-thread rate (held_call)"
+        )
+        if ok(base) and ok(cell) and ok(single):
+            assert base is not None and cell is not None and single is not None
+            rate = cell["median_per_s"]
+            one = 1e9 / single["median_ns"]
+            fig = (
+                f"py4j {fmt_rate(base['median_per_s'])}, ferry {fmt_rate(rate)} "
+                f"({fmt_ratio(rate / base['median_per_s'])}); ferry 1 thread {fmt_rate(one)}"
+            )
+            good = rate >= 4 * base["median_per_s"] and rate >= one
+            out.append(Check(5, mode, what, fig, "PASS" if good else "MISS"))
+        else:
+            out.append(Check(5, mode, what, "", _why_missing(cell, base, single)))
+    return out
+
+
+def issue4(r: Results, mode: str) -> list[Check]:
+    """Callbacks, both modes: ferry's cost above the RTT at most a third of py4j's."""
+    out: list[Check] = []
+    rtt = r.floor(mode, RTT_KEY)
+    for family in ("callback", "callback_pinned"):
+        base = r.cell(mode, family, BASELINE)
+        cell = r.cell(mode, family, FERRY_FERRY)
+        what = f"{family}, ferry client + ferry server: ferry - RTT <= (py4j - RTT) / 3"
+        if not (ok(rtt) and ok(base) and ok(cell)):
+            out.append(Check(4, mode, what, "", _why_missing(cell, base, rtt)))
+            continue
+        assert rtt is not None and base is not None and cell is not None
+        rt = rtt["median_ns"]
+        py_cost = base["median_ns"] - rt
+        fe_cost = cell["median_ns"] - rt
+        fig = (
+            f"RTT {fmt_ns(rt)}; py4j {fmt_ns(base['median_ns'])} (RTT + {fmt_ns(py_cost)}); "
+            f"ferry {fmt_ns(cell['median_ns'])} (RTT + {fmt_ns(fe_cost)}); "
+            f"limit RTT + {fmt_ns(py_cost / 3)}"
+        )
+        out.append(
+            Check(4, mode, what, fig, "PASS" if fe_cost <= py_cost / 3 else "MISS")
+        )
     return out
 
 
@@ -178,6 +266,7 @@ def issue5(r: Results, mode: str) -> list[Check]:
 CHECKS: list[tuple[int, tuple[str, ...], Callable[[Results, str], list[Check]]]] = [
     (2, ("pinned", "scheduled"), issue2),
     (3, ("pinned",), issue3),
+    (4, ("pinned",), issue4),
     (5, ("pinned",), issue5),
 ]
 

@@ -127,3 +127,57 @@ def floor_cells(
             "end_median_ns": median(end[key]),
         }
     return cells
+
+
+# The bulk floors: bytes per second (the median of their runs), measured by bench/c/bandwidth.c
+# under the pass's affinity, at the size of the largest bulk row (80 MB: 10 million doubles).
+BANDWIDTH_FLOORS: dict[str, str] = {
+    "tcp_stream": "one loopback TCP stream, C sender + C sink, 80 MB blocks (each acknowledged)",
+    "memcpy": "memcpy of 80 MB between buffers touched beforehand",
+    "memcpy_fresh": "memcpy of 80 MB into freshly allocated memory (its pages faulted in)",
+}
+BANDWIDTH_BYTES = 80_000_000
+
+
+def _times_ns(argv: list[str]) -> list[float]:
+    out = subprocess.run(
+        argv, check=True, capture_output=True, text=True, timeout=600
+    ).stdout
+    return [float(x) for x in out.split()]
+
+
+def bandwidth_floors(art: Artifacts, prefix: list[str], runs: int) -> dict[str, Cell]:
+    """The bulk floors as cells (`bytes_per_s` is the median), under `prefix` (taskset)."""
+    bw = str(art.bw_bin)
+    n = str(BANDWIDTH_BYTES)
+    samples: dict[str, list[float]] = {}
+    sink = subprocess.Popen(
+        [*prefix, bw, "sink"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+    )
+    try:
+        assert sink.stdout is not None
+        port = sink.stdout.readline().strip().decode()
+        samples["tcp_stream"] = _times_ns([*prefix, bw, "send", port, n, str(runs)])
+    finally:
+        sink.terminate()
+        try:
+            sink.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            sink.kill()
+            sink.wait()
+        if sink.stdout is not None:
+            sink.stdout.close()
+    samples["memcpy"] = _times_ns([*prefix, bw, "memcpy", n, str(runs)])
+    samples["memcpy_fresh"] = _times_ns([*prefix, bw, "fresh", n, str(runs)])
+    cells: dict[str, Cell] = {}
+    for key, xs in samples.items():
+        rates = [BANDWIDTH_BYTES / (x / 1e9) for x in xs]
+        cells[key] = {
+            "status": "ok",
+            "bytes_per_s": median(rates),
+            "min_bytes_per_s": min(rates),
+            "max_bytes_per_s": max(rates),
+            "runs": len(rates),
+            "bytes": BANDWIDTH_BYTES,
+        }
+    return cells

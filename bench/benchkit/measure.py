@@ -30,6 +30,9 @@ Cell = dict[str, Any]
 
 
 def error_cell(exc: BaseException, where: str) -> Cell:
+    if type(exc).__name__ == "Unsupported":
+        # families.base.Unsupported: the row has no meaning for this combination.
+        return {"status": "unsupported", "error": str(exc)}
     text = f"{type(exc).__name__}: {exc}".strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     return {"status": "error", "error": f"{where}: {first[:300]}"}

@@ -21,6 +21,12 @@ class Combo:
 
     @property
     def label(self) -> str:
+        if self.server == "inproc":
+            return f"{self.client} (JVM in the Python process)"
+        if self.client == "ferry_v1":
+            return f"ferry client forced to v1 + {self.server} server"
+        if self.client == "ferry" and self.server == "ferry":
+            return "ferry client + ferry server (v2)"
         return f"{self.client} client + {self.server} server"
 
     @classmethod
@@ -29,12 +35,16 @@ class Combo:
         return cls(client.removesuffix("_client"), server.removesuffix("_server"))
 
 
-# Column order of every table; the first is the baseline the ratios are taken against.
+# Column order of every table; the first is the baseline the ratios are taken against. The
+# ferry client speaks v2 to ferry's server (protocol negotiated) and v1 to Py4J's; `ferry_v1` is
+# ferry's client forced to v1, on ferry's server; `jpype` runs the JVM in process.
 COMBOS: tuple[Combo, ...] = (
     Combo("py4j", "py4j"),
     Combo("py4j", "ferry"),
     Combo("ferry", "py4j"),
+    Combo("ferry_v1", "ferry"),
     Combo("ferry", "ferry"),
+    Combo("jpype", "inproc"),
 )
 BASELINE = COMBOS[0]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from benchkit.expectations import Check
-from benchkit.floors import FLOORS, RTT_KEY
+from benchkit.floors import BANDWIDTH_FLOORS, FLOORS, RTT_KEY
 from benchkit.measure import Cell
 from benchkit.model import BASELINE, COMBOS, MODE_TITLES, NOT_BUILT
 from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
@@ -96,6 +96,31 @@ def floors_table(data: dict[str, Any]) -> list[str]:
             row.append(
                 f"{fmt_ns(c['median_ns'])}, p99 {fmt_ns(c['p99_ns'])} "
                 f"({fmt_ns(c['start_median_ns'])} / {fmt_ns(c['end_median_ns'])})"
+            )
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def bandwidth_table(data: dict[str, Any]) -> list[str]:
+    """The bulk floors (bytes per second) of each pass."""
+    modes = [m for m in data["modes"] if data["modes"][m].get("bandwidth")]
+    lines = [
+        "| floor | " + " | ".join(f"{m}: median (min - max)" for m in modes) + " |"
+    ]
+    lines.append("|" + "---|" * (len(modes) + 1))
+    for key, title in BANDWIDTH_FLOORS.items():
+        row = [f"`{key}`: {title}"]
+        for m in modes:
+            c = data["modes"][m]["bandwidth"].get(key)
+            if not ok(c):
+                row.append(
+                    _md_escape(str(data["modes"][m]["bandwidth"].get("error", "-")))
+                )
+                continue
+            assert c is not None
+            row.append(
+                f"{fmt_bandwidth(c['bytes_per_s'])} ({fmt_bandwidth(c['min_bytes_per_s'])} - "
+                f"{fmt_bandwidth(c['max_bytes_per_s'])})"
             )
         lines.append("| " + " | ".join(row) + " |")
     return lines
@@ -194,6 +219,14 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
     out += ["## Floors, measured in the same passes", ""]
     out += floors_table(data)
     out += [""]
+    if any(m.get("bandwidth") for m in data["modes"].values()):
+        out += bandwidth_table(data)
+        out += [""]
+    if data.get("chart"):
+        out += [
+            f"![Speed-ups against py4j, and bulk bandwidths, per pass]({data['chart']})",
+            "",
+        ]
     out += [
         "## Expectations from the issues (computed from the figures above, not asserted)",
         "",
@@ -278,7 +311,27 @@ def console(data: dict[str, Any], checks: list[Check]) -> str:
             lines.append(
                 f"{'floor/' + key:<{width + 30}} {cell_summary('latency', cell)}"
             )
+        for key in BANDWIDTH_FLOORS:
+            cell = (m.get("bandwidth") or {}).get(key)
+            text = fmt_bandwidth(cell["bytes_per_s"]) if ok(cell) else "-"
+            lines.append(f"{'floor/' + key:<{width + 30}} {text}")
     lines.append("== expectations ==")
     for c in checks:
         lines.append(f"{c.status:<5} issue {c.issue} [{c.mode}] {c.what}  {c.figures}")
     return "\n".join(lines)
+
+
+# bench/embedded.py writes a section of its own into BENCHMARKS.md between these markers; a
+# rewrite of the file keeps it verbatim (at the end, where bench/embedded.py appends it).
+EMBEDDED_START = "<!-- embedded:start -->"
+EMBEDDED_END = "<!-- embedded:end -->"
+
+
+def keep_embedded(new: str, old: str) -> str:
+    """``new`` with the embedded section of ``old`` (markers included) appended unchanged."""
+    start = old.find(EMBEDDED_START)
+    end = old.find(EMBEDDED_END, start + 1)
+    if start == -1 or end == -1 or EMBEDDED_START in new:
+        return new
+    section = old[start : end + len(EMBEDDED_END)]
+    return new.rstrip("\n") + "\n\n" + section + "\n"

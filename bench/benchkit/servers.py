@@ -2,7 +2,8 @@
 
 Each server is a separate process that prints its port as the first line of stdout and exits
 when its stdin closes; it inherits the CPU affinity of the process that starts it (the worker),
-so a pinned worker gets a pinned server.
+so a pinned worker gets a pinned server. `inproc` is no server at all: JPype's JVM runs inside
+the client's process (which the affinity pins the same way).
 """
 
 from __future__ import annotations
@@ -121,7 +122,27 @@ def _py4j_argv(art: Artifacts) -> list[str]:
     ]
 
 
+class InProcess:
+    """No server: the client runs the JVM inside its own process (JPype)."""
+
+    name = "inproc"
+    port = 0
+
+    def facts(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "in_process": True}
+
+    def stop(self) -> None:
+        pass
+
+
+@dataclasses.dataclass(frozen=True)
+class InProcessKind(ServerKind):
+    def start(self, art: Artifacts, logdir: Path, timeout: float = 60.0) -> Any:
+        return InProcess()
+
+
 SERVERS: dict[str, ServerKind] = {
     "py4j": ServerKind("py4j", _py4j_argv),
     "ferry": ServerKind("ferry", _ferry_argv),
+    "inproc": InProcessKind("inproc", lambda art: []),
 }

@@ -33,6 +33,9 @@ class Ctx:
     _auto: Any = None
     # The run's Artifacts, for rows that start servers of their own.
     artifacts: Any = None
+    # connect_with(**GatewayParameters fields) -> another gateway to the same server (made
+    # once per set of fields).
+    connect_with: Callable[..., Any] | None = None
 
     def auto_convert_gateway(self) -> Any:
         """A second gateway to the same server with auto_convert=True (made once, then shared)."""

@@ -19,6 +19,20 @@ public class BenchEntry {
         return out;
     }
 
+    /** The number of doubles received: the numpy row sends 10 million here. */
+    public int doubleLength(double[] data) {
+        return data.length;
+    }
+
+    /** A double[] of n values (i * 0.5), for the row that reads one into numpy. */
+    public double[] doubles(int n) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = i * 0.5;
+        }
+        return out;
+    }
+
     /** A constant, so a round trip through the entry point can be checked by value. */
     public int answer() {
         return 42;
