@@ -21,8 +21,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString,
-    PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
+    PyString, PyTuple, PyType,
 };
 
 use crate::hooks;
@@ -94,9 +94,60 @@ pub(crate) struct Enc<'a, 'py> {
     /// Elements of collections sent by value are collections by value too (else they follow
     /// the rules of call arguments).
     pub deep: bool,
+    /// The caller writes the frame with holes (`wire::Hole`): large raw bytes are not copied
+    /// into it but recorded in `borrowed`.
+    pub holes_ok: bool,
+    /// Raw bytes left out of the frame buffer: (offset in it, address, length). Their memory is
+    /// kept alive, and at a fixed size, by objects in `temps`.
+    pub borrowed: Vec<(usize, usize, usize)>,
 }
 
+/// Raw bytes at least this long travel as holes (when the caller writes holes).
+const HOLE_MIN: usize = wire::LARGE;
+
 impl<'a, 'py> Enc<'a, 'py> {
+    /// Bytes recorded as holes so far.
+    pub(crate) fn borrowed_len(&self) -> usize {
+        self.borrowed.iter().map(|b| b.2).sum()
+    }
+
+    /// The holes, to write the frame with.
+    ///
+    /// # Safety
+    /// The memory each hole names must stay alive and unchanged in size while the returned
+    /// slices are used: `Enc::raw` records only memory of objects it keeps in `temps` (a
+    /// `bytes`, a numpy array, a memoryview of a `bytearray`, which forbids resizing it), so
+    /// that holds while this `Enc` is alive.
+    pub(crate) unsafe fn holes(&self) -> Vec<wire::Hole<'_>> {
+        self.borrowed
+            .iter()
+            .map(|&(at, ptr, len)| wire::Hole {
+                at,
+                // SAFETY: see the function's contract.
+                data: unsafe { std::slice::from_raw_parts(ptr as *const u8, len) },
+            })
+            .collect()
+    }
+
+    /// Appends raw bytes to the frame, or records them as a hole when the caller writes holes,
+    /// they are large, and their length is a multiple of 8 (what follows keeps its alignment).
+    /// `keep` holds the memory alive and at a fixed size (see [`Enc::holes`]).
+    fn raw(
+        &mut self,
+        data: &[u8],
+        keep: impl FnOnce() -> PyResult<Py<PyAny>>,
+        out: &mut Vec<u8>,
+    ) -> PyResult<()> {
+        if self.holes_ok && data.len() >= HOLE_MIN && data.len() % 8 == 0 {
+            self.temps.push(keep()?);
+            self.borrowed
+                .push((out.len(), data.as_ptr() as usize, data.len()));
+        } else {
+            out.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
     /// Writing a frame for `owner`'s request.
     pub(crate) fn new(owner: Option<&'a Bound<'py, PyAny>>, body_start: usize) -> Enc<'a, 'py> {
         Enc {
@@ -104,6 +155,8 @@ impl<'a, 'py> Enc<'a, 'py> {
             body_start,
             temps: Vec::new(),
             deep: true,
+            holes_ok: false,
+            borrowed: Vec::new(),
         }
     }
 }
@@ -164,6 +217,30 @@ fn bytes_value(data: &[u8], out: &mut Vec<u8>) -> PyResult<()> {
     put_len(out, data.len(), "bytes value")?;
     out.extend_from_slice(data);
     Ok(())
+}
+
+/// A `bytes` or `bytearray` argument; large ones may travel as a hole ([`Enc::raw`]).
+fn bytes_arg(
+    obj: &Bound<'_, PyAny>,
+    data: &[u8],
+    enc: &mut Enc<'_, '_>,
+    out: &mut Vec<u8>,
+) -> PyResult<()> {
+    out.push(tag::BYTES);
+    put_len(out, data.len(), "bytes value")?;
+    enc.raw(
+        data,
+        || {
+            if obj.cast::<PyBytes>().is_ok() {
+                // Immutable: holding it keeps its bytes where they are.
+                Ok(obj.clone().unbind())
+            } else {
+                // A memoryview exports the bytearray's buffer: resizing it raises meanwhile.
+                Ok(PyMemoryView::from(obj)?.into_any().unbind())
+            }
+        },
+        out,
+    )
 }
 
 /// The id of a Java object proxy (anything with `_get_object_id`), if `obj` is one.
@@ -246,11 +323,12 @@ pub(crate) fn arg(
     } else if let Some(id) = object_id(obj)? {
         ref_value(&id, out)?;
     } else if let Ok(b) = obj.cast::<PyBytes>() {
-        bytes_value(b.as_bytes(), out)?;
+        bytes_arg(obj, b.as_bytes(), enc, out)?;
     } else if let Ok(b) = obj.cast::<PyByteArray>() {
-        // SAFETY: the GIL is held and no Python code runs while the slice is read, so the
-        // bytearray cannot be resized or freed meanwhile.
-        bytes_value(unsafe { b.as_bytes() }, out)?;
+        // SAFETY: the GIL is held and no Python code runs while the slice is read (or, for a
+        // hole, the memoryview kept by `bytes_arg` forbids resizing the bytearray), so its
+        // bytes are not moved or freed meanwhile.
+        bytes_arg(obj, unsafe { b.as_bytes() }, enc, out)?;
     } else if let Ok(b) = obj.cast::<Bulk>() {
         let deep = std::mem::replace(&mut enc.deep, b.get().deep);
         let r = bulk_value(b.get().value.bind(py), enc, out, 0);
@@ -260,7 +338,7 @@ pub(crate) fn arg(
         out.push(tag::DECIMAL);
         wire::put_str(out, obj.str()?.to_str()?);
     } else if is_ndarray(obj)? {
-        array_value(obj, out, enc.body_start)?;
+        array_value(obj, out, enc)?;
     } else if is_numpy_scalar(obj)? {
         arg(&obj.call_method0(intern!(py, "item"))?, enc, out)?;
     } else if is_memoryview(obj) {
@@ -487,7 +565,7 @@ pub(crate) fn bulk_value(
         return Ok(());
     }
     if is_ndarray(obj)? {
-        return array_value(obj, out, enc.body_start);
+        return array_value(obj, out, enc);
     }
     if is_numpy_scalar(obj)? {
         return bulk_value(&obj.call_method0(intern!(py, "item"))?, enc, out, depth);
@@ -702,7 +780,8 @@ pub(crate) fn data_pointer(arr: &Bound<'_, PyAny>) -> PyResult<usize> {
 }
 
 /// A numpy array as a primitive array value: its elements, raw, aligned.
-fn array_value(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, body_start: usize) -> PyResult<()> {
+fn array_value(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, enc: &mut Enc<'_, '_>) -> PyResult<()> {
+    let body_start = enc.body_start;
     let py = obj.py();
     let np = py.import("numpy")?;
     let ndim: usize = obj.getattr(intern!(py, "ndim"))?.extract()?;
@@ -740,9 +819,11 @@ fn array_value(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, body_start: usize) -> 
         let ptr = data_pointer(&arr)?;
         // SAFETY: `arr` is a C-contiguous numpy array of `n` elements of `elem.size()` bytes
         // (checked above); its buffer is `nbytes` long at `ptr` and stays alive while `arr` is
-        // held (here, with the GIL held: no Python code can free or resize it meanwhile).
+        // held (here, with the GIL held: no Python code can free or resize it meanwhile; as a
+        // hole, `enc` holds `arr`, and numpy refuses to resize an array referenced elsewhere
+        // unless told `refcheck=False`).
         let data = unsafe { std::slice::from_raw_parts(ptr as *const u8, nbytes) };
-        out.extend_from_slice(data);
+        enc.raw(data, || Ok(arr.clone().unbind()), out)?;
     }
     Ok(())
 }

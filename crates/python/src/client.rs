@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ferry_client::wire::{self, op};
 use ferry_client::{
-    Client, ClientError, Config, Endpoint, Lease, Options, Placer, Protocol, ProtocolChoice,
+    Client, ClientError, Config, Endpoint, Hole, Lease, Options, Placer, Protocol, ProtocolChoice,
     ReplyFrame, Response,
 };
 use ferry_protocol::binary::FrameKind;
@@ -73,6 +73,7 @@ fn push_call_frame(
     out: &mut Vec<u8>,
 ) -> PyResult<()> {
     let at = out.len();
+    let borrowed = enc.borrowed_len();
     out.extend_from_slice(prefix);
     enc.body_start = wire::body_start(at);
     let argc = u16::try_from(args.len())
@@ -81,7 +82,7 @@ fn push_call_frame(
     for a in args.iter() {
         bulk::arg(&a, enc, out)?;
     }
-    wire::finish_frame(out, at);
+    wire::finish_frame_with(out, at, enc.borrowed_len() - borrowed);
     Ok(())
 }
 
@@ -225,6 +226,19 @@ impl PyClient {
         count: usize,
         placer: Option<&mut (dyn Placer + Send)>,
     ) -> PyResult<Vec<ReplyFrame>> {
+        Self::send_frames_with(py, owner, lease, frames, &[], count, placer)
+    }
+
+    /// [`PyClient::send_frames`] with bytes written from where they are (`holes`).
+    fn send_frames_with(
+        py: Python<'_>,
+        owner: Option<&Bound<'_, PyAny>>,
+        lease: &mut Lease,
+        frames: &mut [u8],
+        holes: &[Hole<'_>],
+        count: usize,
+        placer: Option<&mut (dyn Placer + Send)>,
+    ) -> PyResult<Vec<ReplyFrame>> {
         let mut out = Vec::with_capacity(count);
         Self::detached(py, owner, |check| {
             let placer: Option<&mut dyn Placer> = match placer {
@@ -232,9 +246,15 @@ impl PyClient {
                 None => None,
             };
             lease
-                .request_frames(frames, count, Options::default(), check, placer, &mut |f| {
-                    out.push(f)
-                })
+                .request_frames_with(
+                    frames,
+                    holes,
+                    count,
+                    Options::default(),
+                    check,
+                    placer,
+                    &mut |f| out.push(f),
+                )
                 .map(|()| out)
         })
     }
@@ -359,8 +379,22 @@ impl PyClient {
             Protocol::V2 => {
                 let mut frames = Vec::with_capacity(prefix.len() + 2 + args.len() * 16);
                 let mut enc = Enc::new(Some(owner), 0);
+                // Large bytes and numpy arrays are written from where they are (writev).
+                enc.holes_ok = true;
                 push_call_frame(prefix, args, &mut enc, &mut frames)?;
-                let mut r = Self::send_frames(py, Some(owner), &mut lease, &mut frames, 1, placer)?;
+                // SAFETY: `enc` (which keeps the holes' memory alive and unresized) outlives
+                // `holes`, dropped before it below.
+                let holes = unsafe { enc.holes() };
+                let mut r = Self::send_frames_with(
+                    py,
+                    Some(owner),
+                    &mut lease,
+                    &mut frames,
+                    &holes,
+                    1,
+                    placer,
+                )?;
+                drop(holes);
                 drop(enc);
                 r.pop().map(Answer::Frame).ok_or_else(|| no_reply(py))
             }
