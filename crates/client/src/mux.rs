@@ -96,6 +96,9 @@ struct State {
     /// Writes made, and requests they carried.
     writes: u64,
     requests: u64,
+    /// How many requests recent writes carried (the largest of late, decaying by one a write):
+    /// how many threads call at once.
+    recent: usize,
 }
 
 /// Counters of the multiplexed mode.
@@ -188,9 +191,10 @@ impl Mux {
                 }
             }
             if lead {
-                let (result, next) =
+                let (result, wake) =
                     self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer));
-                if let Some(t) = next {
+                // Woken once the state is unlocked: a woken thread finds it free.
+                for t in wake {
                     t.unpark();
                 }
                 return result;
@@ -223,25 +227,38 @@ impl Mux {
     }
 
     /// Writes what is queued and reads the replies; hands each to its thread. Returns this
-    /// thread's result and the thread to wake as the next leader, if requests were queued
-    /// meanwhile.
-    fn lead(
-        &self,
+    /// thread's result and the threads to wake (those answered, and the next leader if requests
+    /// were queued meanwhile), once the state is unlocked.
+    fn lead<'m>(
+        &'m self,
         shared: &Shared,
-        mut st: MutexGuard<'_, State>,
+        mut st: MutexGuard<'m, State>,
         ticket: u64,
         interrupted: &mut dyn FnMut() -> bool,
         placer: Option<&mut dyn Placer>,
-    ) -> (Option<Result<ReplyFrame, ClientError>>, Option<Thread>) {
+    ) -> (Option<Result<ReplyFrame, ClientError>>, Vec<Thread>) {
+        // When several threads called at once of late, they are probably about to call again
+        // (each got its reply from the last write): let them queue their requests first, so
+        // that they go in this write rather than in the next. A yield costs a system call when
+        // no other thread is ready to run.
+        let mut yields = 0;
+        while st.waiting.len() < st.recent && yields < st.recent {
+            drop(st);
+            thread::yield_now();
+            st = self.lock();
+            yields += 1;
+        }
         let mut frames = std::mem::take(&mut st.queue);
         let batch = std::mem::take(&mut st.waiting);
         let conn = st.conn.take();
         st.in_flight = batch.len();
+        st.recent = batch.len().max(st.recent.saturating_sub(1));
         drop(st);
         let outcome = Self::exchange(shared, conn, &mut frames, batch.len(), interrupted, placer);
         let mut st = self.lock();
         st.in_flight = 0;
         let mut mine = None;
+        let mut wake = Vec::with_capacity(batch.len());
         match outcome {
             Exchange::V1(conn) => {
                 // Not a v2 gateway: nobody combines; every queued thread goes its way.
@@ -252,11 +269,11 @@ impl Mux {
                 for (t, th) in batch.into_iter().chain(later) {
                     if t != ticket {
                         st.done.insert(t, Outcome::NotCombined);
-                        th.unpark();
+                        wake.push(th);
                     }
                 }
                 st.leading = false;
-                return (None, None);
+                return (None, wake);
             }
             Exchange::Done(conn, replies) => {
                 st.writes += 1;
@@ -283,7 +300,7 @@ impl Mux {
                     } else if !st.abandoned.remove(&t) {
                         st.done
                             .insert(t, r.map_or_else(Outcome::Failed, Outcome::Reply));
-                        th.unpark();
+                        wake.push(th);
                     }
                 }
             }
@@ -291,31 +308,28 @@ impl Mux {
                 for (t, th) in batch {
                     if t != ticket && !st.abandoned.remove(&t) {
                         st.done.insert(t, Outcome::Failed(relayed(&e, shared)));
-                        th.unpark();
+                        wake.push(th);
                     }
                 }
                 mine = Some(Err(e));
             }
         }
         // Requests queued meanwhile: their first thread leads the next write.
-        let next = match st.waiting.first() {
+        match st.waiting.first() {
             Some((t, th)) => {
                 let (t, th) = (*t, th.clone());
                 st.done.insert(t, Outcome::Lead);
-                Some(th)
+                wake.push(th);
             }
-            None => {
-                st.leading = false;
-                None
-            }
-        };
+            None => st.leading = false,
+        }
         (
             Some(mine.unwrap_or_else(|| {
                 Err(ClientError::Closed {
                     endpoint: shared.endpoint_text(),
                 })
             })),
-            next,
+            wake,
         )
     }
 
