@@ -18,6 +18,9 @@ use crate::registry::{Entry, Registry};
 use crate::resolve::{ArgClass, Conv, Resolved, arg_cost, resolve_constructor, resolve_method};
 use crate::views::View;
 
+mod direct;
+pub use direct::{Arg, CallSite, Target};
+
 /// Process-wide state: the well-known ids and the class table, shared by every engine.
 pub struct Runtime {
     /// Well-known classes and ids.

@@ -21,5 +21,5 @@ mod resolve;
 mod views;
 
 pub use callback::CallbackFailure;
-pub use engine::{Engine, Outcome, Runtime, runtime};
+pub use engine::{Arg, CallSite, Engine, Outcome, Runtime, Target, runtime};
 pub use registry::{Entry, Registry};

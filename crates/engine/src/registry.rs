@@ -4,7 +4,7 @@
 //! (default JVM view) and `GATEWAY_SERVER`. Every returned object gets a new id, even when the same
 //! object was returned before (Py4J keeps no identity map, and clients release ids one by one).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
@@ -19,6 +19,20 @@ pub struct Entry {
     pub object: Global,
     /// Its class, filled on first use.
     pub class: OnceLock<Arc<ClassInfo>>,
+    /// Set when its id is released (or rebound): holders of the entry (the embedded mode's
+    /// proxies) then take the path of a call by id, which fails as a released id does.
+    released: AtomicBool,
+}
+
+impl Entry {
+    /// Whether the id this entry was held under is released.
+    pub fn is_released(&self) -> bool {
+        self.released.load(Ordering::Relaxed)
+    }
+
+    fn release(&self) {
+        self.released.store(true, Ordering::Relaxed);
+    }
 }
 
 const SHARDS: usize = 16;
@@ -62,8 +76,12 @@ impl Registry {
         let entry = Arc::new(Entry {
             object,
             class: OnceLock::new(),
+            released: AtomicBool::new(false),
         });
-        self.shards[shard_of(id)].write().insert(id.into(), entry);
+        let old = self.shards[shard_of(id)].write().insert(id.into(), entry);
+        if let Some(old) = old {
+            old.release();
+        }
     }
 
     /// The object held under `id`.
@@ -73,7 +91,14 @@ impl Registry {
 
     /// Releases `id`; the object stays alive while a call still uses it.
     pub fn remove(&self, id: &str) -> bool {
-        self.shards[shard_of(id)].write().remove(id).is_some()
+        let removed = self.shards[shard_of(id)].write().remove(id);
+        match removed {
+            Some(entry) => {
+                entry.release();
+                true
+            }
+            None => false,
+        }
     }
 
     /// How many ids are held.
@@ -99,6 +124,9 @@ impl Registry {
     pub fn clear(&self) {
         for s in &self.shards {
             let drained: Vec<_> = s.write().drain().collect();
+            for (_, entry) in &drained {
+                entry.release();
+            }
             drop(drained);
         }
     }

@@ -56,7 +56,7 @@ pub struct DispatchCache {
 type Picked = (ArgKey, Arc<Resolved>);
 
 impl DispatchCache {
-    fn get(&self, name: &str, key: &[(usize, usize)]) -> Option<Arc<Resolved>> {
+    pub(crate) fn get(&self, name: &str, key: &[(usize, usize)]) -> Option<Arc<Resolved>> {
         let map = self.by_name.read();
         map.get(name)?
             .iter()

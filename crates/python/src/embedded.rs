@@ -11,12 +11,12 @@
 //! (`ferry._native.CallbackDispatcher`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, OnceLock, mpsc};
 
 use ferry_client::Retained;
 use ferry_engine::jni_raw::{Env, Local};
 use ferry_engine::natives::{ProxyOwner, owner_handle};
-use ferry_engine::{Engine, Outcome};
+use ferry_engine::{Arg, Engine, Entry, Outcome, Target};
 use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
 use ferry_protocol::{CallTarget, CallbackCommand, Command, Elem, RefKind, Reply, Value};
 use parking_lot::{Mutex, RwLock};
@@ -31,9 +31,12 @@ use crate::bulk::{self, Enc};
 use crate::callback::{Dispatcher, PyHandler};
 use crate::client::PyClient;
 use crate::decode::to_python;
-use crate::embedded_args::{Args, RawArray, jtype_of, materialize};
+use crate::embedded_args::{Args, RawArray, direct_args, jtype_of, materialize};
 use crate::embedded_threads::{exiting, in_java};
 use crate::hooks;
+use crate::member::Fields;
+use crate::object::JavaObject;
+use smallvec::SmallVec;
 
 // ------------------------------------------------------------------------------ the JVM
 
@@ -91,22 +94,27 @@ pub(crate) struct EmbeddedOwner {
 /// point share one (and see the same Java objects), as clients of one server do.
 static ENGINES: Mutex<Vec<(Option<String>, Arc<EmbeddedOwner>)>> = Mutex::new(Vec::new());
 
+/// Counts one more command. Called with the GIL held, which orders the calls: a load and a store
+/// do (no locked instruction on the hot path).
+fn count(counter: &AtomicU64) {
+    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
 fn is_permanent(id: &str) -> bool {
     matches!(id, "t" | "j" | "GATEWAY_SERVER")
 }
 
 impl EmbeddedOwner {
     fn retain(self: &Arc<Self>, id: &str, memory_management: bool) -> EmbeddedHeld {
-        if !memory_management || is_permanent(id) {
-            return EmbeddedHeld {
-                owner: None,
-                id: id.into(),
-            };
+        let release = memory_management && !is_permanent(id);
+        if release {
+            *self.held.lock().entry(id.into()).or_insert(0) += 1;
         }
-        *self.held.lock().entry(id.into()).or_insert(0) += 1;
         EmbeddedHeld {
-            owner: Some(self.clone()),
+            owner: self.clone(),
+            release,
             id: id.into(),
+            entry: OnceLock::new(),
         }
     }
 
@@ -213,16 +221,45 @@ impl ProxyOwner for EmbeddedOwner {
     }
 }
 
-/// A proxy's hold on a Java object id: the id is released when the last one is dropped.
+/// A proxy's hold on a Java object id: the id is released when the last one is dropped. It keeps
+/// the engine's entry of the id once a call needed it, so that calls skip the lookup by id.
 pub(crate) struct EmbeddedHeld {
-    owner: Option<Arc<EmbeddedOwner>>,
+    owner: Arc<EmbeddedOwner>,
+    /// Whether dropping the last hold releases the id (memory management, and not one of the
+    /// ids that are never released).
+    release: bool,
     id: Box<str>,
+    entry: OnceLock<Arc<Entry>>,
+}
+
+impl EmbeddedHeld {
+    /// The engine's entry of the id, when `client` is this hold's gateway engine and the id is
+    /// held (an entry whose id was released since says so: see `Entry::is_released`).
+    pub(crate) fn entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<&Entry> {
+        if !Arc::ptr_eq(&self.owner, owner) {
+            return None;
+        }
+        if let Some(e) = self.entry.get() {
+            return Some(e);
+        }
+        let found = self.owner.engine.held(&self.id)?;
+        Some(self.entry.get_or_init(|| found))
+    }
 }
 
 impl Drop for EmbeddedHeld {
     fn drop(&mut self) {
-        if let Some(owner) = self.owner.take() {
-            owner.unretain(&self.id);
+        if exiting() {
+            // No JNI call once the interpreter exits: the global reference is left to the JVM.
+            if let Some(entry) = self.entry.take() {
+                std::mem::forget(entry);
+            }
+        } else {
+            // Dropped first: the entry's global reference is deleted with the registry's.
+            drop(self.entry.take());
+        }
+        if self.release {
+            self.owner.unretain(&self.id);
         }
     }
 }
@@ -238,7 +275,7 @@ pub(crate) enum Native {
 /// A proxy's hold on its id, in either mode.
 pub(crate) enum Held {
     Socket(#[allow(dead_code)] Retained),
-    Embedded(#[allow(dead_code)] EmbeddedHeld),
+    Embedded(EmbeddedHeld),
 }
 
 impl Native {
@@ -548,7 +585,7 @@ impl EmbeddedClient {
             keep,
         } = Args::of(args, owner)?;
         let engine = &self.owner.engine;
-        self.owner.commands.fetch_add(1, Ordering::Relaxed);
+        count(&self.owner.commands);
         let reply = in_java(py, |env| {
             run_call(env, engine, target, method, &mut values, &raw)
         });
@@ -569,10 +606,50 @@ impl EmbeddedClient {
         Self::value(py, reply, owner, target.as_any(), method.as_any())
     }
 
+    /// Calls the method of member `f` as [`EmbeddedClient::call_member`] does, directly when it
+    /// can (see `Engine::call_direct`): on the held object `container` (the `JavaObject` of the
+    /// member's target id) or on the class of a `z:<class>` target, with the arguments a direct
+    /// call takes, through the member's call site.
+    pub(crate) fn call_site<'py>(
+        &self,
+        py: Python<'py>,
+        f: &Fields,
+        args: &Bound<'py, PyTuple>,
+        container: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let owner = f.gateway_client.bind(py);
+        let target = f.target_id.bind(py);
+        self.check_connected(py, Some(owner))?;
+        let direct = match &f.class {
+            Some(class) => Some(Target::Static(class)),
+            None => container
+                .and_then(|c| c.cast::<JavaObject>().ok())
+                .and_then(|o| o.get().embedded_held(target))
+                .and_then(|h| h.entry(&self.owner))
+                .map(Target::Object),
+        };
+        if let Some(direct) = direct {
+            let mut fast: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
+            if direct_args(args, &self.owner, &mut fast) {
+                let engine = &self.owner.engine;
+                let (site, method) = (&f.site, &*f.method);
+                let reply = in_java(py, |env| {
+                    engine.call_direct(env, site, direct, method, &fast)
+                })?;
+                if let Some(reply) = reply {
+                    count(&self.owner.commands);
+                    let name = f.name.bind(py);
+                    return Self::value(py, reply, owner, target.as_any(), name.as_any());
+                }
+            }
+        }
+        self.call_member(py, target, f.name.bind(py), args, owner)
+    }
+
     /// Runs a decoded command.
     fn execute(&self, py: Python<'_>, command: Command) -> PyResult<Outcome> {
         let engine = &self.owner.engine;
-        self.owner.commands.fetch_add(1, Ordering::Relaxed);
+        count(&self.owner.commands);
         in_java(py, |env| engine.execute(env, command))
     }
 
@@ -757,7 +834,7 @@ impl EmbeddedClient {
         let class = fqn.to_str()?.to_owned();
         let Args { values, raw, keep } = Args::of(args, owner)?;
         let engine = &self.owner.engine;
-        self.owner.commands.fetch_add(1, Ordering::Relaxed);
+        count(&self.owner.commands);
         let reply = in_java(py, |env| {
             run_command(env, engine, values, &raw, |args| Command::Construct {
                 class,
@@ -793,7 +870,7 @@ impl EmbeddedClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check_connected(py, Some(owner))?;
         let engine = &self.owner.engine;
-        self.owner.commands.fetch_add(1, Ordering::Relaxed);
+        count(&self.owner.commands);
         let name = PyString::new(py, "to_java");
         if bulk::is_ndarray(value)? {
             let mut args = Args::default();

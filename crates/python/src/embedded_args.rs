@@ -7,15 +7,19 @@
 //! written by the v2 encoder of `bulk.rs` and read back as a value, so that both modes follow
 //! the same rules.
 
-use ferry_engine::Engine;
+use std::sync::Arc;
+
 use ferry_engine::jni_raw::{Env, JType};
+use ferry_engine::{Arg, Engine};
 use ferry_protocol::{Elem, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::bulk::{self, Enc};
+use crate::embedded::EmbeddedOwner;
 use crate::hooks;
 use crate::object::JavaObject;
 
@@ -226,4 +230,84 @@ pub(crate) fn materialize(
         }
     }
     Ok(ids)
+}
+
+/// `JavaObject._get_object_id` of the native type: a proxy whose class does not override it is
+/// passed as the object it holds.
+static NATIVE_GET_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The arguments of a direct call (`Engine::call_direct`), borrowed from `args`: None, bool,
+/// int (64 bits), float, str and the Java objects of this gateway, in `out`. False when another
+/// kind of argument is there (or an int too large, or a str that is not valid UTF-8): the call
+/// then takes [`Args::of`], which converts or says what is wrong.
+pub(crate) fn direct_args<'a>(
+    args: &'a Bound<'_, PyTuple>,
+    owner: &Arc<EmbeddedOwner>,
+    out: &mut smallvec::SmallVec<[Arg<'a>; 4]>,
+) -> bool {
+    let py = args.py();
+    for item in args.iter_borrowed() {
+        let arg = if item.is_none() {
+            Arg::Null
+        } else if let Ok(b) = item.cast_exact::<PyBool>() {
+            Arg::Bool(b.is_true())
+        } else if let Ok(i) = item.cast::<PyInt>() {
+            match i.extract::<i64>() {
+                Ok(v) => match i32::try_from(v) {
+                    Ok(v) => Arg::Int(v),
+                    Err(_) => Arg::Long(v),
+                },
+                Err(_) => return false,
+            }
+        } else if let Ok(f) = item.cast::<PyFloat>() {
+            Arg::Double(f.value())
+        } else if let Ok(s) = item.cast::<PyString>() {
+            match utf8(s) {
+                Some(s) => Arg::Str(s),
+                None => {
+                    // The error of a str that has no UTF-8 form (a lone surrogate) is raised by
+                    // the general path.
+                    PyErr::take(py);
+                    return false;
+                }
+            }
+        } else if let Ok(o) = item.cast::<JavaObject>() {
+            let Ok(native) = NATIVE_GET_ID.get_or_try_init(py, || {
+                py.get_type::<JavaObject>()
+                    .getattr(intern!(py, "_get_object_id"))
+                    .map(Bound::unbind)
+            }) else {
+                return false;
+            };
+            match o.get_type().getattr(intern!(py, "_get_object_id")) {
+                Ok(f) if f.is(native) => {}
+                _ => return false,
+            }
+            match o.get().embedded_entry(owner) {
+                Some(e) => Arg::Object(e),
+                None => return false,
+            }
+        } else {
+            return false;
+        };
+        out.push(arg);
+    }
+    true
+}
+
+/// The UTF-8 form of a `str` (None, with a Python error set, when it has none).
+fn utf8<'a>(s: pyo3::Borrowed<'a, '_, PyString>) -> Option<&'a str> {
+    let mut len: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a live str, borrowed for 'a (from the argument tuple, which the caller
+    // holds for the whole call); PyUnicode_AsUTF8AndSize needs the GIL, which `s` proves held.
+    let data = unsafe { pyo3::ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut len) };
+    if data.is_null() {
+        return None;
+    }
+    // SAFETY: the UTF-8 buffer is cached in the str object and lives as long as it (the tuple
+    // holds it for the call, GIL released or not: a str never changes); it is valid UTF-8 of
+    // `len` bytes.
+    Some(unsafe {
+        std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len as usize))
+    })
 }

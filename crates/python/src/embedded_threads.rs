@@ -14,10 +14,9 @@
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use ferry_engine::jni_raw::{Env, Global, JType, JValue, MethodId};
-use parking_lot::Mutex;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
@@ -72,18 +71,18 @@ pub(crate) fn attach() -> Option<Env> {
     Some(env)
 }
 
-/// Calls made by the main thread, seen by the watcher.
-struct CallState {
-    /// Java calls of the main thread in progress (nested through callbacks).
-    depth: u32,
-    /// The watcher interrupted the main thread's Java thread during them.
-    interrupted: bool,
-}
+/// Calls made by the main thread, seen by the watcher, in one word: the depth of the main
+/// thread's Java calls in progress (nested through callbacks) in the low bits, and two flags.
+/// The main thread enters with one increment and leaves with one compare-and-swap; the watcher
+/// marks the word [`BUSY`] while it interrupts, and a leave waits for it to finish, so that an
+/// interrupt never lands after the call it was meant for.
+static CALLS: AtomicU32 = AtomicU32::new(0);
 
-static CALLS: Mutex<CallState> = Mutex::new(CallState {
-    depth: 0,
-    interrupted: false,
-});
+/// The watcher interrupted the main thread's Java thread during the calls in progress.
+const INTERRUPTED: u32 = 1 << 31;
+/// The watcher is interrupting the main thread's Java thread.
+const BUSY: u32 = 1 << 30;
+const DEPTH: u32 = BUSY - 1;
 
 /// `java.lang.Thread` and the main thread's Java thread.
 struct Threads {
@@ -130,7 +129,7 @@ pub(crate) fn in_java<T: Send>(py: Python<'_>, f: impl FnOnce(&Env) -> T + Send)
         let env = attach()?;
         let watched = main && THREADS.get().is_some();
         if watched {
-            CALLS.lock().depth += 1;
+            CALLS.fetch_add(1, Ordering::AcqRel);
         }
         let out = catch_unwind(AssertUnwindSafe(|| f(&env)));
         let interrupted = watched && leave(&env);
@@ -154,12 +153,23 @@ pub(crate) fn in_java<T: Send>(py: Python<'_>, f: impl FnOnce(&Env) -> T + Send)
 /// The main thread's call is over: whether the watcher interrupted it (the Java thread's
 /// interrupt flag is then cleared).
 fn leave(env: &Env) -> bool {
-    let mut calls = CALLS.lock();
-    calls.depth = calls.depth.saturating_sub(1);
-    if !std::mem::take(&mut calls.interrupted) {
+    let mut state = CALLS.load(Ordering::Acquire);
+    loop {
+        if state & BUSY != 0 {
+            // The watcher is interrupting this call: it is done in a moment.
+            std::thread::yield_now();
+            state = CALLS.load(Ordering::Acquire);
+            continue;
+        }
+        let left = (state & DEPTH).saturating_sub(1);
+        match CALLS.compare_exchange_weak(state, left, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => break,
+            Err(now) => state = now,
+        }
+    }
+    if state & INTERRUPTED == 0 {
         return false;
     }
-    drop(calls);
     if let Some(t) = THREADS.get() {
         // SAFETY: interrupted is a static method of Thread taking nothing, returning a boolean.
         let _ = unsafe { env.call_static(t.class.local(), t.interrupted, JType::Bool, &[]) };
@@ -170,13 +180,22 @@ fn leave(env: &Env) -> bool {
 /// The watcher saw a SIGINT: interrupts the main thread's Java thread if it is in a call.
 fn interrupt_main(env: &Env) {
     let Some(t) = THREADS.get() else { return };
-    let mut calls = CALLS.lock();
-    if calls.depth == 0 {
-        return;
+    let mut state = CALLS.load(Ordering::Acquire);
+    loop {
+        if state & DEPTH == 0 {
+            return;
+        }
+        match CALLS.compare_exchange_weak(state, state | BUSY, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => break,
+            Err(now) => state = now,
+        }
     }
     // SAFETY: interrupt is an instance method of Thread taking nothing; main is a Thread.
     let _ = unsafe { env.call_method(t.main.local(), t.interrupt, JType::Void, &[]) };
-    calls.interrupted = true;
+    let _ = CALLS.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+        Some((s | INTERRUPTED) & !BUSY)
+    });
 }
 
 /// Starts the watcher: it reads the signal numbers Python writes to its wakeup fd (the other

@@ -10,6 +10,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use ferry_engine::CallSite;
+
 use crate::client::call_prefix;
 use crate::embedded::Native;
 use crate::hooks;
@@ -27,20 +29,68 @@ enum Container {
     Unbound,
 }
 
+/// What the copies of a member share: the method, the target id, the client, and the memos of
+/// calls (the socket mode's command prefixes, the embedded mode's call site).
+pub(crate) struct Fields {
+    pub(crate) name: Py<PyString>,
+    pub(crate) target_id: Py<PyString>,
+    pub(crate) gateway_client: Py<PyAny>,
+    pub(crate) native: Native,
+    /// `c\n<target id>\n<name>\n`: the start of every call command (v1).
+    header: Arc<[u8]>,
+    /// The start of every call frame (v2): its header, the target and the name.
+    prefix: Arc<[u8]>,
+    /// The name, in Rust.
+    pub(crate) method: Box<str>,
+    /// The class of a static method (the target id without its `z:`).
+    pub(crate) class: Option<Box<str>>,
+    /// The memo of the embedded mode's direct calls.
+    pub(crate) site: CallSite,
+}
+
+impl Fields {
+    fn new(
+        name: Bound<'_, PyString>,
+        target_id: Bound<'_, PyString>,
+        gateway_client: Bound<'_, PyAny>,
+        native: Native,
+    ) -> PyResult<Fields> {
+        let (t, n) = (target_id.to_str()?, name.to_str()?);
+        Ok(Fields {
+            header: header(t, n),
+            prefix: call_prefix(t, n).into(),
+            method: n.into(),
+            class: t.strip_prefix("z:").map(Into::into),
+            site: CallSite::default(),
+            name: name.unbind(),
+            target_id: target_id.unbind(),
+            gateway_client: gateway_client.unbind(),
+            native,
+        })
+    }
+
+    fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.name)?;
+        visit.call(&self.target_id)?;
+        visit.call(&self.gateway_client)?;
+        self.native.traverse(visit)
+    }
+}
+
+/// A member's fields: its own, or those of the member it is a copy of (the member an object
+/// remembers: a copy costs two references, no allocation of its own).
+enum Body {
+    Own(Box<Fields>),
+    CopyOf(Py<JavaMember>),
+}
+
 // A method of a Java object, or a static method (`container` None, `target_id` `z:<class>`).
 // Calling it calls Java. No doc comment: the class's docstring would hide the `__doc__` getter
 // (the help page of the method), as would a text signature.
 #[pyclass(subclass, frozen, module = "ferry.java_gateway", name = "JavaMember")]
 pub(crate) struct JavaMember {
-    name: Py<PyString>,
-    target_id: Py<PyString>,
-    gateway_client: Py<PyAny>,
-    native: Native,
+    body: Body,
     container: Container,
-    /// `c\n<target id>\n<name>\n`: the start of every call command (v1).
-    header: Arc<[u8]>,
-    /// The start of every call frame (v2): its header, the target and the name.
-    prefix: Arc<[u8]>,
     /// The help page, once asked for.
     doc: OnceLock<Py<PyAny>>,
 }
@@ -70,30 +120,37 @@ impl JavaMember {
         gateway_client: &Py<PyAny>,
         native: &Native,
     ) -> PyResult<JavaMember> {
+        let fields = Fields::new(
+            name.clone(),
+            target_id.bind(py).clone(),
+            gateway_client.bind(py).clone(),
+            native.clone_ref(py),
+        )?;
         Ok(JavaMember {
-            name: name.clone().unbind(),
-            target_id: target_id.clone_ref(py),
-            gateway_client: gateway_client.clone_ref(py),
-            native: native.clone_ref(py),
+            body: Body::Own(Box::new(fields)),
             container: Container::Unbound,
-            header: header(target_id.bind(py).to_str()?, name.to_str()?),
-            prefix: call_prefix(target_id.bind(py).to_str()?, name.to_str()?).into(),
             doc: OnceLock::new(),
         })
     }
 
-    /// A copy of this member whose container is `obj`.
-    pub(crate) fn bound_to(&self, obj: &Bound<'_, PyAny>) -> JavaMember {
-        let py = obj.py();
+    /// A copy of `member` whose container is `obj`.
+    pub(crate) fn bound(member: &Bound<'_, JavaMember>, obj: &Bound<'_, PyAny>) -> JavaMember {
+        let of = match &member.get().body {
+            Body::Own(_) => member.clone().unbind(),
+            Body::CopyOf(m) => m.clone_ref(member.py()),
+        };
         JavaMember {
-            name: self.name.clone_ref(py),
-            target_id: self.target_id.clone_ref(py),
-            gateway_client: self.gateway_client.clone_ref(py),
-            native: self.native.clone_ref(py),
+            body: Body::CopyOf(of),
             container: Container::Held(obj.clone().unbind()),
-            header: self.header.clone(),
-            prefix: self.prefix.clone(),
             doc: OnceLock::new(),
+        }
+    }
+
+    /// The member's fields.
+    pub(crate) fn fields(&self) -> &Fields {
+        match &self.body {
+            Body::Own(f) => f,
+            Body::CopyOf(m) => m.get().fields(),
         }
     }
 }
@@ -109,20 +166,14 @@ impl JavaMember {
         gateway_client: Bound<'_, PyAny>,
     ) -> PyResult<JavaMember> {
         let native = native_client(&gateway_client)?;
-        let header = header(target_id.to_str()?, name.to_str()?);
-        let prefix = call_prefix(target_id.to_str()?, name.to_str()?).into();
+        let fields = Fields::new(name, target_id, gateway_client, native)?;
         Ok(JavaMember {
-            name: name.unbind(),
-            target_id: target_id.unbind(),
-            gateway_client: gateway_client.unbind(),
-            native,
+            body: Body::Own(Box::new(fields)),
             container: if container.is_none() {
                 Container::Static
             } else {
                 Container::Held(container.unbind())
             },
-            header,
-            prefix,
             doc: OnceLock::new(),
         })
     }
@@ -130,10 +181,10 @@ impl JavaMember {
     /// Lets the cyclic GC see the references (a client's memo holds members that hold the
     /// client); clearing the other objects of such a cycle frees it.
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.name)?;
-        visit.call(&self.target_id)?;
-        visit.call(&self.gateway_client)?;
-        self.native.traverse(&visit)?;
+        match &self.body {
+            Body::Own(f) => f.traverse(&visit)?,
+            Body::CopyOf(m) => visit.call(m)?,
+        }
         if let Container::Held(c) = &self.container {
             visit.call(c)?;
         }
@@ -152,26 +203,29 @@ impl JavaMember {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        if this.native.has_converters() {
+        let f = this.fields();
+        if f.native.has_converters() {
             return hooks::get(py)?.converting_call.bind(py).call1((slf, args));
         }
-        let owner = this.gateway_client.bind(py);
-        match &this.native {
+        let owner = f.gateway_client.bind(py);
+        match &f.native {
             Native::Socket(native) => native.get().call_member(
                 py,
-                &this.header,
-                &this.prefix,
+                &f.header,
+                &f.prefix,
                 args,
                 owner,
-                this.target_id.bind(py).as_any(),
-                this.name.bind(py).as_any(),
+                f.target_id.bind(py).as_any(),
+                f.name.bind(py).as_any(),
             ),
-            Native::Embedded(native) => native.get().call_member(
+            Native::Embedded(native) => native.get().call_site(
                 py,
-                this.target_id.bind(py),
-                this.name.bind(py),
+                f,
                 args,
-                owner,
+                match &this.container {
+                    Container::Held(c) => Some(c.bind(py)),
+                    Container::Static | Container::Unbound => None,
+                },
             ),
         }
     }
@@ -179,7 +233,7 @@ impl JavaMember {
     /// The method's name.
     #[getter]
     fn name(&self, py: Python<'_>) -> Py<PyString> {
-        self.name.clone_ref(py)
+        self.fields().name.clone_ref(py)
     }
 
     /// The object (None for a static method).
@@ -194,25 +248,26 @@ impl JavaMember {
     /// The id the call is made on (`z:<class>` for a static method).
     #[getter]
     fn target_id(&self, py: Python<'_>) -> Py<PyString> {
-        self.target_id.clone_ref(py)
+        self.fields().target_id.clone_ref(py)
     }
 
     /// The gateway client.
     #[getter]
     fn gateway_client(&self, py: Python<'_>) -> Py<PyAny> {
-        self.gateway_client.clone_ref(py)
+        self.fields().gateway_client.clone_ref(py)
     }
 
     /// The start of the call command: the target id and the name, each on its line.
     #[getter]
     fn command_header(&self) -> PyResult<String> {
-        Ok(String::from_utf8_lossy(&self.header[2..]).into_owned())
+        Ok(String::from_utf8_lossy(&self.fields().header[2..]).into_owned())
     }
 
     /// The gateway's pool of Python objects lent to Java.
     #[getter]
     fn pool<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.gateway_client
+        self.fields()
+            .gateway_client
             .bind(py)
             .getattr(intern!(py, "gateway_property"))?
             .getattr(intern!(py, "pool"))
@@ -221,7 +276,8 @@ impl JavaMember {
     /// The gateway client's input converters (None without `auto_convert`).
     #[getter]
     fn converters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.gateway_client
+        self.fields()
+            .gateway_client
             .bind(py)
             .getattr(intern!(py, "converters"))
     }
@@ -258,8 +314,8 @@ impl JavaMember {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "<JavaMember {}.{}>",
-            self.target_id.bind(py).to_str()?,
-            self.name.bind(py).to_str()?
+            self.fields().target_id.bind(py).to_str()?,
+            self.fields().name.bind(py).to_str()?
         ))
     }
 }

@@ -8,7 +8,9 @@
 //! out a copy bound to the object, with no Python code and no failed lookup in between. The rest
 //! of py4j's behaviour (dir, equality, hashing, str, repr, help) is in the Python subclass.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use ferry_engine::Entry;
 
 use pyo3::PyTraverseError;
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
@@ -19,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
-use crate::embedded::{Held, Native};
+use crate::embedded::{EmbeddedHeld, EmbeddedOwner, Held, Native};
 use crate::member::{JavaMember, native_client};
 
 /// The Python functions the proxies call back into, registered by `ferry._proxies`.
@@ -85,6 +87,26 @@ pub(crate) struct JavaObject {
 }
 
 impl JavaObject {
+    /// The embedded hold of the object, when it is bound to `target` (the very string object).
+    pub(crate) fn embedded_held(&self, target: &Bound<'_, PyString>) -> Option<&EmbeddedHeld> {
+        let state = self.state.get()?;
+        if state.target_id.as_ptr() != target.as_ptr() {
+            return None;
+        }
+        match &state._held {
+            Held::Embedded(h) => Some(h),
+            Held::Socket(_) => None,
+        }
+    }
+
+    /// The engine's entry of the object, when it is held by the embedded gateway `owner`.
+    pub(crate) fn embedded_entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<&Entry> {
+        match &self.state.get()?._held {
+            Held::Embedded(h) => h.entry(owner),
+            Held::Socket(_) => None,
+        }
+    }
+
     fn state(&self) -> PyResult<&State> {
         self.state
             .get()
@@ -187,7 +209,7 @@ impl JavaObject {
         if let Some(members) = slf.get().members.get() {
             if let Some(member) = members.bind(py).get_item(name)? {
                 let member = member.cast_into::<JavaMember>()?;
-                return Ok(Bound::new(py, member.get().bound_to(slf.as_any()))?.into_any());
+                return Ok(Bound::new(py, JavaMember::bound(&member, slf.as_any()))?.into_any());
             }
         }
         // SAFETY: both pointers are valid, borrowed references for the duration of the call (the
@@ -230,9 +252,10 @@ impl JavaObject {
             &state.gateway_client,
             &state.native,
         )?;
-        let bound = member.bound_to(slf.as_any());
+        let member = Bound::new(py, member)?;
+        let bound = JavaMember::bound(&member, slf.as_any());
         let members = this.members.get_or_init(|| PyDict::new(py).unbind());
-        members.bind(py).set_item(name, Bound::new(py, member)?)?;
+        members.bind(py).set_item(name, member)?;
         Ok(Bound::new(py, bound)?.into_any())
     }
 

@@ -1,0 +1,323 @@
+//! Direct calls, for callers in the JVM's process (the embedded mode): the arguments borrowed
+//! from the caller instead of decoded values, the target held instead of looked up by id, a memo
+//! per call site of the method its last call resolved to, and no local frame when the call makes
+//! no local reference that outlives it.
+//!
+//! A direct call answers what a call command would, or says it cannot ([`None`]): a released
+//! target, a method not found, an argument that needs boxing or varargs packing, and the like.
+//! The caller then makes the call by id, which gives the same answer (or error) as before. Nothing
+//! has run in Java when `None` is returned.
+
+use std::sync::{Arc, OnceLock};
+
+use ferry_protocol::Reply;
+use jni::sys::jvalue;
+use smallvec::SmallVec;
+
+use super::Engine;
+use crate::classes::ClassInfo;
+use crate::convert::{from_java, to_java};
+use crate::error::Failure;
+use crate::jni_raw::{Env, JType, JValue, JniError, Local};
+use crate::registry::{Entry, Registry};
+use crate::resolve::{ArgClass, Conv, ListElems, Resolved, resolve_method};
+
+/// One argument of a direct call, borrowed from the caller for the call.
+#[derive(Clone, Copy, Debug)]
+pub enum Arg<'a> {
+    /// null
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A whole number that fits in 32 bits.
+    Int(i32),
+    /// A whole number that needs 64.
+    Long(i64),
+    /// A floating-point number.
+    Double(f64),
+    /// A string.
+    Str(&'a str),
+    /// A held Java object.
+    Object(&'a Entry),
+}
+
+/// What a direct call is made on.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// A held object.
+    Object(&'a Entry),
+    /// A static method of the class of this name (looked up once per call site).
+    Static(&'a str),
+}
+
+/// The memo of one call site (a Python member): the class of a static call, and the method the
+/// first resolved call picked, for its target class and argument classes. A call with other
+/// classes goes through the class's overload cache, as any call does.
+#[derive(Default)]
+pub struct CallSite {
+    class: OnceLock<Arc<ClassInfo>>,
+    memo: OnceLock<Memo>,
+}
+
+impl std::fmt::Debug for CallSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallSite")
+    }
+}
+
+struct Memo {
+    /// The target's class (held, so that its address stays its own).
+    class: Arc<ClassInfo>,
+    /// The argument classes' addresses (0 for null).
+    key: SmallVec<[usize; 4]>,
+    resolved: Arc<Resolved>,
+}
+
+type Key = SmallVec<[usize; 4]>;
+
+fn addr(c: &Arc<ClassInfo>) -> usize {
+    Arc::as_ptr(c) as usize
+}
+
+impl Engine {
+    /// The class of an argument (`None` for null), when known without a JNI call.
+    fn arg_class_known<'a>(&'a self, arg: &Arg<'a>) -> Option<Option<&'a Arc<ClassInfo>>> {
+        Some(Some(match arg {
+            Arg::Null => return Some(None),
+            Arg::Bool(_) => &self.values.boolean,
+            Arg::Int(_) => &self.values.integer,
+            Arg::Long(_) => &self.values.long,
+            Arg::Double(_) => &self.values.double,
+            Arg::Str(_) => &self.values.string,
+            Arg::Object(e) => e.class.get()?,
+        }))
+    }
+
+    /// Calls `method` on `target` with `args` as a call command would (see the module's doc);
+    /// `None` when the call must be made by id instead. Runs in the caller's local frame, which
+    /// it leaves as it found it.
+    pub fn call_direct(
+        &self,
+        env: &Env,
+        site: &CallSite,
+        target: Target<'_>,
+        method: &str,
+        args: &[Arg<'_>],
+    ) -> Option<Reply> {
+        let (obj, class) = match target {
+            Target::Object(entry) => {
+                if entry.is_released() {
+                    return None;
+                }
+                let class = match entry.class.get() {
+                    Some(c) => c,
+                    None => self.cold_entry_class(env, entry)?,
+                };
+                (Some(entry.object.local()), class)
+            }
+            Target::Static(fqn) => {
+                let class = match site.class.get() {
+                    Some(c) => c,
+                    None => {
+                        let found = env
+                            .with_frame(8, |env| self.class_named(&self.cx(env), fqn).ok())
+                            .ok()??;
+                        site.class.get_or_init(|| found)
+                    }
+                };
+                (None, class)
+            }
+        };
+        let mut key = Key::new();
+        for a in args {
+            if let Arg::Object(e) = a {
+                if e.is_released() {
+                    return None;
+                }
+                if e.class.get().is_none() {
+                    self.cold_entry_class(env, e)?;
+                }
+            }
+            key.push(self.arg_class_known(a)?.map_or(0, addr));
+        }
+        let owned;
+        let resolved: &Resolved = match site.memo.get() {
+            Some(m) if Arc::ptr_eq(&m.class, class) && m.key == key => &m.resolved,
+            _ => {
+                let pairs: SmallVec<[(usize, usize); 4]> = key.iter().map(|k| (*k, 0)).collect();
+                owned = match class.dispatch.get(method, &pairs) {
+                    Some(r) => r,
+                    None => self.cold_resolve(env, class, method, args)?,
+                };
+                site.memo.get_or_init(|| Memo {
+                    class: class.clone(),
+                    key,
+                    resolved: owned.clone(),
+                });
+                &owned
+            }
+        };
+        let m = &resolved.method;
+        if resolved.varargs.is_some() || (!m.is_static && obj.is_none()) {
+            return None;
+        }
+        let ret = m.ret_type();
+        if ret == JType::Object {
+            // The result is a local reference: made and converted inside a frame of its own.
+            return env
+                .with_frame(8, |env| self.invoke_direct(env, obj, class, resolved, args))
+                .ok()?;
+        }
+        self.invoke_direct(env, obj, class, resolved, args)
+    }
+
+    /// Converts the arguments, calls, converts the result; the local references it makes are
+    /// deleted before it returns (but the result's, when it is an object).
+    fn invoke_direct(
+        &self,
+        env: &Env,
+        obj: Option<Local>,
+        class: &Arc<ClassInfo>,
+        resolved: &Resolved,
+        args: &[Arg<'_>],
+    ) -> Option<Reply> {
+        let m = &resolved.method;
+        let obj = match (m.is_static, obj) {
+            (true, _) => Local::NULL,
+            (false, Some(o)) => o,
+            (false, None) => return None,
+        };
+        let cx = self.cx(env);
+        let mut jargs: SmallVec<[jvalue; 4]> = SmallVec::with_capacity(args.len());
+        let mut locals: SmallVec<[Local; 2]> = SmallVec::new();
+        let drop_locals = |locals: &SmallVec<[Local; 2]>| {
+            for l in locals {
+                env.delete_local(*l);
+            }
+        };
+        for ((a, p), conv) in args.iter().zip(&m.params).zip(&resolved.convs) {
+            match direct_arg(env, &cx, &self.registry, a, p, *conv, &mut locals) {
+                Some(v) => jargs.push(v.to_jvalue()),
+                None => {
+                    drop_locals(&locals);
+                    return None;
+                }
+            }
+        }
+        let ret = m.ret_type();
+        let result = if m.is_static {
+            // SAFETY: m was resolved among the methods of `class` and its supertypes, with
+            // `jargs` converted to its parameter types one by one (as make_args does); `ret` is
+            // its result type.
+            unsafe { env.call_static(class.class.local(), m.id, ret, &jargs) }
+        } else {
+            // SAFETY: as above; `obj` is an instance of `class`, which declares or inherits m.
+            unsafe { env.call_method(obj, m.id, ret, &jargs) }
+        };
+        drop_locals(&locals);
+        Some(match result {
+            Ok(v) => match from_java(&cx, &self.registry, v) {
+                Ok(v) => ferry_protocol::Reply::Success(v),
+                Err(e) => self.reply_in_frame(env, Failure::internal(e)),
+            },
+            Err(e) => self.reply_in_frame(env, Failure::thrown(e)),
+        })
+    }
+
+    /// The reply of a failure, its locals (the exception's among them) freed.
+    fn reply_in_frame(&self, env: &Env, f: Failure) -> Reply {
+        let thrown = match &f {
+            Failure::Thrown(t) | Failure::Internal(t) | Failure::FatalThrown(t) => Some(*t),
+            _ => None,
+        };
+        let reply = match f {
+            Failure::Fatal(m) => Reply::Fatal(m),
+            f => env
+                .with_frame(8, |env| self.failure_reply(env, f))
+                .unwrap_or_else(|_| {
+                    Reply::error_message("ferry.Py4JException: no JNI local frame")
+                }),
+        };
+        if let Some(t) = thrown {
+            env.delete_local(t);
+        }
+        reply
+    }
+
+    /// Fills the class of a held object (its first call), in a frame of its own.
+    fn cold_entry_class<'e>(&self, env: &Env, entry: &'e Entry) -> Option<&'e Arc<ClassInfo>> {
+        env.with_frame(4, |env| self.entry_class(&self.cx(env), entry).ok())
+            .ok()??;
+        entry.class.get()
+    }
+
+    /// Resolves a call the class's cache has not seen, in a frame of its own.
+    fn cold_resolve(
+        &self,
+        env: &Env,
+        class: &Arc<ClassInfo>,
+        method: &str,
+        args: &[Arg<'_>],
+    ) -> Option<Arc<Resolved>> {
+        let classes: SmallVec<[ArgClass; 4]> = args
+            .iter()
+            .map(|a| self.arg_class_known(a).map(|c| c.cloned()))
+            .collect::<Option<_>>()?;
+        let listy: SmallVec<[ListElems; 4]> = args.iter().map(|_| None).collect();
+        env.with_frame(16, |env| {
+            resolve_method(&self.cx(env), class, method, &classes, &listy)
+                .ok()
+                .flatten()
+        })
+        .ok()?
+    }
+}
+
+/// One argument as the parameter receives it, as `to_java` makes it, or `None` when that takes
+/// more than a direct call does (boxing, an empty string to a `char`). A string made is added to
+/// `locals`.
+fn direct_arg(
+    env: &Env,
+    cx: &crate::classes::Cx,
+    registry: &Registry,
+    arg: &Arg<'_>,
+    param: &Arc<ClassInfo>,
+    conv: Conv,
+    locals: &mut SmallVec<[Local; 2]>,
+) -> Option<JValue> {
+    use ferry_protocol::Value;
+    let value = match *arg {
+        Arg::Null => return Some(JValue::Object(Local::NULL)),
+        // The caller holds the entry for the call: its global reference stays valid.
+        Arg::Object(e) => return Some(JValue::Object(e.object.local())),
+        Arg::Str(s) if conv == Conv::ToChar => {
+            if !param.is_primitive() {
+                return None;
+            }
+            return s.encode_utf16().next().map(JValue::Char);
+        }
+        Arg::Str(s) => {
+            return match env.new_string(s) {
+                Ok(made) => {
+                    locals.push(made);
+                    Some(JValue::Object(made))
+                }
+                Err(e) => {
+                    if let JniError::Thrown(t) = e {
+                        env.delete_local(t);
+                    }
+                    None
+                }
+            };
+        }
+        Arg::Bool(b) => Value::Bool(b),
+        Arg::Int(i) => Value::Int(i),
+        Arg::Long(l) => Value::Long(l),
+        Arg::Double(d) => Value::Double(d),
+    };
+    if !param.is_primitive() {
+        return None;
+    }
+    // A primitive to a primitive parameter: no JNI call, no local reference.
+    to_java(cx, registry, &value, param, conv).ok()
+}

@@ -1,0 +1,143 @@
+"""Direct calls (a member's call on a held object or class, no lookup by id) answer what calls by
+id answer: the same overload, value, error, for every kind of argument, the first time and once
+the call site remembers its method; a released object fails the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCRIPT = """
+from ferry import JavaObject
+from ferry.java_gateway import JavaMember
+from ferry.embedded import start_jvm
+
+g = start_jvm(classpath=CLASSES, entry_point="fixtures.EntryPoint")
+client = g._gateway_client
+native = client._native
+ep = g.entry_point
+sb = g.jvm.java.lang.StringBuilder("abc")
+dog = g.jvm.fixtures.Dog()
+
+
+def norm(v):
+    if isinstance(v, JavaObject):
+        return ("object", v.getClass().getName(), v.toString())
+    if isinstance(v, (bytes, float)) or type(v).__name__ == "Decimal":
+        return (type(v).__name__, repr(v))
+    return v
+
+
+def outcome(f):
+    try:
+        return ("ok", norm(f()))
+    except Exception as e:  # noqa: BLE001 - the error itself is compared
+        return ("error", type(e).__name__, str(e).splitlines()[0])
+
+
+CASES = [
+    ("ov", (1,)), ("ov", (2**40,)), ("ov", (1.5,)), ("ov", (True,)), ("ov", ("s",)),
+    ("ov", (None,)), ("ov", (1, "b")), ("ov", ("a", 2)), ("ov", ()), ("ov", (sb,)),
+    ("narrow", (5,)), ("onlyByte", (5,)), ("onlyShort", (5,)), ("onlyLong", (5,)),
+    ("onlyDouble", (5,)), ("onlyFloat", (1.5,)), ("floatOrDouble", (1.5,)),
+    ("onlyChar", ("z",)), ("onlyChar", ("",)), ("charOrString", ("z",)),
+    ("onlyInt", (2**40,)), ("onlyInt", (2**70,)), ("onlyInt", ("x",)),
+    ("boxedInteger", (5,)), ("boxedLong", (5,)), ("boxedDouble", (1.5,)),
+    ("boxedBoolean", (False,)), ("boxedCharacter", ("c",)), ("number", (5,)),
+    ("intOrObject", (5,)), ("longOrObject", (5,)), ("kind", (dog,)), ("onlyAnimal", (sb,)),
+    ("nullIface", (None,)), ("nullClass", (None,)), ("nullPrimitive", (None,)),
+    ("echoObject", (sb,)), ("echoObject", (None,)), ("echoString", ("é\\n✓\\U0001f600",)),
+    ("echoString", ("\\ud800",)), ("stringLength", ("abc",)), ("echoInt", (-7,)),
+    ("echoLong", (2**62,)), ("echoDouble", (0.1,)), ("echoBoolean", (True,)),
+    ("getChar", ()), ("getShort", ()), ("getByte", ()), ("getFloat", ()),
+    ("getBoxedFloat", ()), ("getBoxedChar", ()), ("getNull", ()), ("doNothing", ()),
+    ("getDecimal", ()), ("getBytes", ()), ("isNaN", (float("nan"),)), ("noSuchMethod", ()),
+    ("echoBytes", (b"\\x00\\xff",)), ("listOrCollection", ([1, 2],)),
+]
+results = []
+for name, args in CASES:
+    by_id = outcome(lambda: native.call(ep._target_id, name, args, client))
+    first = outcome(lambda: getattr(ep, name)(*args))
+    again = outcome(lambda: getattr(ep, name)(*args))
+    results.append([name, repr(args), by_id, first, again])
+
+# One member called with arguments of changing kinds: each call resolves its own overload.
+m = ep.ov
+changing = [m(1), m("s"), m(1.5), m(1), m(None), m(sb), m(1)]
+
+# Statics, and an instance method called on its class.
+Math = g.jvm.java.lang.Math
+statics = [outcome(lambda: Math.abs(-5)), outcome(lambda: Math.abs(-5.5)),
+           outcome(lambda: Math.max(2, 2**40)), outcome(lambda: g.jvm.fixtures.EntryPoint.sov("x")),
+           outcome(lambda: g.jvm.fixtures.EntryPoint.staticThrow()),
+           outcome(lambda: JavaMember("length", None, "z:java.lang.String", client)()),
+           outcome(lambda: g.jvm.java.lang.Integer.parseInt("nope"))]
+static_by_id = [outcome(lambda: native.call("z:java.lang.Math", "abs", (-5,), client)),
+                outcome(lambda: native.call("z:java.lang.Math", "abs", (-5.5,), client)),
+                outcome(lambda: native.call("z:java.lang.Math", "max", (2, 2**40), client)),
+                outcome(lambda: native.call("z:fixtures.EntryPoint", "sov", ("x",), client)),
+                outcome(lambda: native.call("z:fixtures.EntryPoint", "staticThrow", (), client)),
+                outcome(lambda: native.call("z:java.lang.String", "length", (), client)),
+                outcome(lambda: native.call("z:java.lang.Integer", "parseInt", ("nope",), client))]
+
+# A proxy whose class says which object it stands for.
+class Standing(JavaObject):
+    def _get_object_id(self):
+        return dog._target_id
+
+standing = Standing(sb._target_id, client)
+stand = [ep.classOf(standing), ep.classOf(sb)]
+
+# Released objects: as target and as argument.
+x = g.jvm.java.lang.StringBuilder("xy")
+y = g.jvm.java.lang.StringBuilder("z")
+before = [x.length(), ep.echoObject(y).toString()]
+g.detach(x)
+g.detach(y)
+released = [outcome(lambda: x.length()), outcome(lambda: x.length()),
+            outcome(lambda: native.call(x._target_id, "length", (), client)),
+            outcome(lambda: ep.echoObject(y)),
+            outcome(lambda: native.call(ep._target_id, "echoObject", (y,), client))]
+size = native.registry_size()
+for _ in range(2000):
+    sb.length()
+    ep.stringLength("abc")
+    ep.echoObject(sb)
+    Math.abs(-5)
+    ep.ov(1)
+    try:
+        ep.onlyChar("")
+    except Exception:
+        pass
+report(results=results, changing=changing, statics=statics, static_by_id=static_by_id,
+       stand=stand, before=before, released=released,
+       leaked=native.registry_size() - size)
+"""
+
+
+def test_direct_calls_answer_as_calls_by_id(run: Any) -> None:
+    r = run(SCRIPT).report
+    for name, args, by_id, first, again in r["results"]:
+        assert first == by_id, (name, args)
+        assert again == by_id, (name, args)
+    kinds = {name: by_id[0] for name, _, by_id, _, _ in r["results"]}
+    assert kinds["ov"] == "ok"
+    assert kinds["noSuchMethod"] == "error"
+    assert r["changing"] == [
+        "int:1",
+        "String:s",
+        "double:1.5",
+        "int:1",
+        r["changing"][4],
+        r["changing"][5],
+        "int:1",
+    ]
+    assert r["statics"] == r["static_by_id"]
+    assert r["statics"][0] == ["ok", 5]
+    assert r["statics"][4][0] == "error"
+    assert r["statics"][5][0] == "error"
+    assert r["stand"][0] != r["stand"][1]
+    assert r["before"] == [2, "z"]
+    assert [o[0] for o in r["released"]] == ["error"] * 5
+    assert r["released"][0] == r["released"][2]
+    assert r["released"][3] == r["released"][4]
+    assert r["leaked"] == 0
