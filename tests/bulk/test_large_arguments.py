@@ -1,6 +1,7 @@
 """Large bytes, bytearray and numpy arguments of a call are written from where they are (not
 copied into the request): the Java side gets every byte in place, whatever sits around them in
-the same frame, and a bytearray can be resized again once the call returns."""
+the same frame, and a bytearray can be resized again once the call returns. Large primitive
+arrays and bytes in replies, which the server writes from where they are, arrive whole."""
 
 from __future__ import annotations
 
@@ -53,3 +54,14 @@ def test_a_bytearray_sent_whole_can_be_resized_after_the_call(data: Any) -> None
     assert data.byteLength(value) == LARGE
     value.extend(b"12345678")  # raises BufferError while a memoryview of it is alive
     assert data.byteLength(value) == LARGE + 8
+
+
+def test_large_array_and_bytes_replies_arrive_whole(data: Any) -> None:
+    n = 100_000  # 800 KB of doubles: written by the server from where they are
+    assert np.array_equal(ferry.to_numpy(data.doubles(n)), np.arange(n) * 0.5)
+    assert np.array_equal(
+        ferry.to_numpy(data.ints(n)), np.arange(n, dtype=np.int32) - n // 2
+    )
+    value = _bytes(LARGE + 1, 7)
+    data.keep(value)
+    assert data.keptBytes() == value

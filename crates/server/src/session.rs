@@ -40,16 +40,45 @@ struct Io {
     conn: Conn,
     wire: Wire,
     out: Vec<u8>,
+    /// Large raw values of replies in `out`, written from where they are rather than copied
+    /// into it: (offset in `out`, bytes), by offset.
+    raw: Vec<(usize, Vec<u8>)>,
     /// Ids of the requests this side sends (v2 callbacks).
     next_id: u32,
 }
 
+/// Raw values (primitive arrays, bytes) at least this long are not copied into `out`.
+const RAW_MIN: usize = 64 * 1024;
+
 impl Io {
     fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.conn.write_all(&self.out)?;
-            self.out.clear();
+        if self.raw.is_empty() {
+            if !self.out.is_empty() {
+                self.conn.write_all(&self.out)?;
+                self.out.clear();
+            }
+            return Ok(());
         }
+        let raw = std::mem::take(&mut self.raw);
+        let mut parts = Vec::with_capacity(raw.len() * 2 + 1);
+        let mut from = 0;
+        for (at, data) in &raw {
+            parts.push(io::IoSlice::new(&self.out[from..*at]));
+            parts.push(io::IoSlice::new(data));
+            from = *at;
+        }
+        parts.push(io::IoSlice::new(&self.out[from..]));
+        parts.retain(|p| !p.is_empty());
+        let mut rest: &mut [io::IoSlice<'_>] = &mut parts;
+        while !rest.is_empty() {
+            match self.conn.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.out.clear();
         Ok(())
     }
 
@@ -58,6 +87,47 @@ impl Io {
             Wire::Binary(_) => binary::encode_reply(r, id, &mut self.out),
             Wire::Text(_) | Wire::Sniffing(_) => text::encode_reply(r, Side::Java, &mut self.out),
         }
+    }
+
+    /// [`Io::reply`] for a reply this side owns: over v2, a large primitive array or bytes
+    /// value is written from where it is at the next flush (the frame's length and the value's
+    /// count patched in the frame encoded without it).
+    fn reply_owned(&mut self, r: Reply, id: u32) {
+        let Wire::Binary(_) = &self.wire else {
+            return self.reply(&r, id);
+        };
+        // The offset of the value's count (Array: tag, element type) or length (Bytes: tag)
+        // in the frame, and the bytes.
+        let (count_at, data, empty) = match r {
+            Reply::Success(Value::Array(p)) if p.data.len() >= RAW_MIN => {
+                let n = p.len();
+                let empty = Value::Array(ferry_protocol::Prims {
+                    elem: p.elem,
+                    data: Vec::new(),
+                });
+                (binary::HEADER_LEN + 2, (n, p.data), empty)
+            }
+            Reply::Success(Value::Bytes(b)) if b.len() >= RAW_MIN => (
+                binary::HEADER_LEN + 1,
+                (b.len(), b),
+                Value::Bytes(Vec::new()),
+            ),
+            other => return self.reply(&other, id),
+        };
+        let (count, data) = data;
+        let (Ok(count), Ok(len)) = (u32::try_from(count), u32::try_from(data.len())) else {
+            let value = match empty {
+                Value::Array(p) => Value::Array(ferry_protocol::Prims { elem: p.elem, data }),
+                _ => Value::Bytes(data),
+            };
+            return self.reply(&Reply::Success(value), id);
+        };
+        let at = self.out.len();
+        binary::encode_reply(&Reply::Success(empty), id, &mut self.out);
+        let frame_len = u32::from_le_bytes(self.out[at..at + 4].try_into().unwrap_or([0; 4]));
+        self.out[at..at + 4].copy_from_slice(&frame_len.saturating_add(len).to_le_bytes());
+        self.out[at + count_at..at + count_at + 4].copy_from_slice(&count.to_le_bytes());
+        self.raw.push((self.out.len(), data));
     }
 
     fn set_limit(&mut self, limit: usize) {
@@ -156,6 +226,7 @@ impl Session {
                 conn,
                 wire,
                 out: Vec::with_capacity(4096),
+                raw: Vec::new(),
                 next_id: 1,
             }),
             authenticated: Cell::new(authenticated),
@@ -363,7 +434,7 @@ impl Session {
             return Ok(Next::Continue);
         }
         match outcome {
-            Outcome::Reply(r) => self.reply(&r, id),
+            Outcome::Reply(r) => self.io.borrow_mut().reply_owned(r, id),
             Outcome::Fatal(m) => {
                 self.reply(&Reply::Fatal(m), id);
                 return Ok(Next::Close);
