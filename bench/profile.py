@@ -205,10 +205,12 @@ def main(argv: list[str]) -> int:
             gateway,
             Settings.for_run(False),
             lambda ac: client.connect(server.port, ac),
+            artifacts=art,
         )
         op = fam.prepare(ctx)
         warm(op, 1.0)
         per_call = loop_while_recording(op, args.core, args.seconds, data)
+        per_call /= getattr(fam, "calls_per_op", 1)
         print(f"{fam.name}: {fam.code}  ({combo.label}, core {args.core})")
         print_breakdown(data, per_call, args.top)
         client.close(gateway)
