@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
-use crate::jni_raw::{Env, FieldId, Global, JResult, JType, Local, MethodId};
+use crate::jni_raw::{Env, FieldId, Global, JResult, JType, JValue, Local, MethodId};
 use crate::known::{Known, for_each_element};
 
 /// How instances of a class travel back to Python (Py4J's return encoding, §2.2 of the reference).
@@ -74,6 +74,88 @@ pub struct MethodInfo {
     accessible: OnceLock<bool>,
 }
 
+/// What [`ClassInfo::members_open`] asks Java (9 and later; none on Java 8).
+struct ModuleIds {
+    get_module: MethodId,
+    is_named: MethodId,
+    system: Global,
+    get_security_manager: MethodId,
+}
+
+static MODULE_IDS: OnceLock<Option<ModuleIds>> = OnceLock::new();
+
+fn module_ids(env: &Env) -> Option<&'static ModuleIds> {
+    MODULE_IDS
+        .get_or_init(|| {
+            env.with_frame(8, |env| -> JResult<ModuleIds> {
+                let class = env.find_class(c"java/lang/Class")?;
+                let module = env.find_class(c"java/lang/Module")?;
+                let system = env.find_class(c"java/lang/System")?;
+                Ok(ModuleIds {
+                    get_module: env.method_id(class, c"getModule", c"()Ljava/lang/Module;")?,
+                    is_named: env.method_id(module, c"isNamed", c"()Z")?,
+                    get_security_manager: env.static_method_id(
+                        system,
+                        c"getSecurityManager",
+                        c"()Ljava/lang/SecurityManager;",
+                    )?,
+                    system: env.new_global(system)?,
+                })
+            })
+            .ok()
+            .and_then(Result::ok)
+        })
+        .as_ref()
+}
+
+impl ClassInfo {
+    /// Whether every member this class declares passes Py4J's access filter, known without
+    /// asking each member: `trySetAccessible` succeeds for any member of a class in an unnamed
+    /// module (the class path's classes) when no security manager is installed (Java 9 and
+    /// later; asked once per class). Otherwise each member is asked
+    /// ([`MethodInfo::accessible`]).
+    pub fn members_open(&self, env: &Env) -> bool {
+        *self.open.get_or_init(|| {
+            let Some(ids) = module_ids(env) else {
+                return false;
+            };
+            env.with_frame(4, |env| -> JResult<bool> {
+                // SAFETY: getSecurityManager is a static method of System taking nothing and
+                // returning an object.
+                let sm = unsafe {
+                    env.call_static(
+                        ids.system.local(),
+                        ids.get_security_manager,
+                        JType::Object,
+                        &[],
+                    )
+                }?;
+                if !matches!(sm, JValue::Object(o) if o.is_null()) {
+                    return Ok(false);
+                }
+                // SAFETY: getModule is an instance method of Class taking nothing and returning
+                // a Module; self.class is a Class.
+                let module = unsafe {
+                    env.call_method(self.class.local(), ids.get_module, JType::Object, &[])
+                }?;
+                let JValue::Object(module) = module else {
+                    return Ok(false);
+                };
+                if module.is_null() {
+                    return Ok(false);
+                }
+                // SAFETY: isNamed is an instance method of Module taking nothing and returning a
+                // boolean; module is a Module.
+                let named = unsafe { env.call_method(module, ids.is_named, JType::Bool, &[]) }?;
+                Ok(matches!(named, JValue::Bool(false)))
+            })
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(false)
+        })
+    }
+}
+
 impl MethodInfo {
     /// Whether Py4J would consider this member callable (it calls `trySetAccessible` on every
     /// candidate and drops those it cannot open).
@@ -134,6 +216,9 @@ pub struct ClassInfo {
     public_methods: OnceLock<Vec<Arc<MethodInfo>>>,
     /// The overload resolution cache: (name, argument classes) to the method picked.
     pub(crate) dispatch: crate::resolve::DispatchCache,
+    /// Whether its members pass Py4J's access filter without asking (see
+    /// [`ClassInfo::members_open`]).
+    open: OnceLock<bool>,
 }
 
 impl std::fmt::Debug for ClassInfo {
@@ -459,6 +544,7 @@ impl Cx<'_> {
             fields: RwLock::new(HashMap::new()),
             public_methods: OnceLock::new(),
             dispatch: crate::resolve::DispatchCache::default(),
+            open: OnceLock::new(),
         })
     }
 

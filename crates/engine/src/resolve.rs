@@ -237,6 +237,11 @@ fn cost_of(
     Some((total, convs))
 }
 
+/// Whether Py4J's access filter keeps `m`, a member `declaring` declares.
+fn accessible(cx: &Cx, declaring: &ClassInfo, m: &MethodInfo) -> bool {
+    declaring.members_open(cx.env) || m.accessible(cx.env, cx.known)
+}
+
 /// Py4J's candidate methods named `name` with `arity` parameters, in Py4J's order.
 fn py4j_candidates(
     cx: &Cx,
@@ -247,23 +252,20 @@ fn py4j_candidates(
     let mut out = Vec::new();
     let mut c = Some(class.clone());
     while let Some(cls) = c {
-        let mut push = |methods: Vec<Arc<MethodInfo>>| {
+        let mut push = |declaring: &ClassInfo, methods: Vec<Arc<MethodInfo>>| {
             for m in methods {
-                if arity.is_none_or(|n| m.params.len() == n) {
+                if arity.is_none_or(|n| m.params.len() == n) && accessible(cx, declaring, &m) {
                     out.push(m);
                 }
             }
         };
-        push(cls.declared_named(cx, name)?);
+        push(&cls, cls.declared_named(cx, name)?);
         for i in &cls.interfaces {
-            push(i.declared_named(cx, name)?);
+            push(i, i.declared_named(cx, name)?);
         }
         c = cls.superclass.clone();
     }
-    Ok(out
-        .into_iter()
-        .filter(|m| m.accessible(cx.env, cx.known))
-        .collect())
+    Ok(out)
 }
 
 /// Phase two's candidates: Py4J's, plus the public methods of every supertype, and every arity
@@ -278,10 +280,7 @@ fn wide_candidates(cx: &Cx, class: &Arc<ClassInfo>, name: &str) -> JResult<Vec<A
         }
         seen.push(Arc::as_ptr(&cls));
         for m in cls.declared_named(cx, name)? {
-            if m.is_public
-                && !out.iter().any(|o| Arc::ptr_eq(o, &m))
-                && m.accessible(cx.env, cx.known)
-            {
+            if m.is_public && !out.iter().any(|o| Arc::ptr_eq(o, &m)) && accessible(cx, &cls, &m) {
                 out.push(m);
             }
         }
@@ -411,7 +410,7 @@ pub fn resolve_constructor(
     let all = class.constructors(cx)?;
     let accessible: Vec<_> = all
         .iter()
-        .filter(|m| m.accessible(cx.env, cx.known))
+        .filter(|m| accessible(cx, class, m))
         .cloned()
         .collect();
     let mut found = pick(cx, &accessible, args, listy, Phase::One);
