@@ -249,14 +249,17 @@ impl EmbeddedHeld {
 
 impl Drop for EmbeddedHeld {
     fn drop(&mut self) {
-        if exiting() {
-            // No JNI call once the interpreter exits: the global reference is left to the JVM.
-            if let Some(entry) = self.entry.take() {
+        if let Some(entry) = self.entry.take() {
+            // Dropped first: the registry usually holds the entry too, and deletes its global
+            // reference when the id is released below. When this is the last holder (the id was
+            // released before), the reference is deleted here, on a thread attached the usual
+            // way; once the interpreter exits, no JNI call is made and it is left to the JVM.
+            let last = Arc::strong_count(&entry) == 1;
+            if last && (exiting() || crate::embedded_threads::attach().is_none()) {
                 std::mem::forget(entry);
+            } else {
+                drop(entry);
             }
-        } else {
-            // Dropped first: the entry's global reference is deleted with the registry's.
-            drop(self.entry.take());
         }
         if self.release {
             self.owner.unretain(&self.id);
