@@ -1,5 +1,5 @@
-"""Direct calls (a member's call on a held object or class, no lookup by id) answer what calls by
-id answer: the same overload, value, error, for every kind of argument, the first time and once
+"""Direct calls (a member's call on a held object or class; `call` by id without a command)
+answer what calls through a call command answer: the same overload, value, error, for every kind of argument, the first time and once
 the call site remembers its method; a released object fails the same way."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 SCRIPT = """
 from ferry import JavaObject
 from ferry.java_gateway import JavaMember
+from ferry.protocol import get_return_value
 from ferry.embedded import start_jvm
 
 g = start_jvm(classpath=CLASSES, entry_point="fixtures.EntryPoint")
@@ -25,6 +26,14 @@ def norm(v):
     if isinstance(v, (bytes, float)) or type(v).__name__ == "Decimal":
         return (type(v).__name__, repr(v))
     return v
+
+
+# A call through a call command (the path that looks the target up by id).
+def by_id(target_id, name, args):
+    ok, value = native.call_checked(target_id, name, args, client)
+    if ok:
+        return value
+    return get_return_value(value, client, target_id, name)
 
 
 def outcome(f):
@@ -55,10 +64,18 @@ CASES = [
 ]
 results = []
 for name, args in CASES:
-    by_id = outcome(lambda: native.call(ep._target_id, name, args, client))
+    reference = outcome(lambda: by_id(ep._target_id, name, args))
     first = outcome(lambda: getattr(ep, name)(*args))
     again = outcome(lambda: getattr(ep, name)(*args))
-    results.append([name, repr(args), by_id, first, again])
+    results.append([name, repr(args), reference, first, again])
+
+# Boxed arguments (a frame of the call's own), on a collection.
+lst = g.jvm.java.util.ArrayList()
+lst_by_id = g.jvm.java.util.ArrayList()
+for v in (5, "s", True, 1.5, 2**40, None, sb):
+    lst.add(v)
+    by_id(lst_by_id._target_id, "add", (v,))
+boxed = [lst.toString(), lst_by_id.toString(), lst.get(1), lst.indexOf(2**40)]
 
 # One member called with arguments of changing kinds: each call resolves its own overload.
 m = ep.ov
@@ -71,13 +88,13 @@ statics = [outcome(lambda: Math.abs(-5)), outcome(lambda: Math.abs(-5.5)),
            outcome(lambda: g.jvm.fixtures.EntryPoint.staticThrow()),
            outcome(lambda: JavaMember("length", None, "z:java.lang.String", client)()),
            outcome(lambda: g.jvm.java.lang.Integer.parseInt("nope"))]
-static_by_id = [outcome(lambda: native.call("z:java.lang.Math", "abs", (-5,), client)),
-                outcome(lambda: native.call("z:java.lang.Math", "abs", (-5.5,), client)),
-                outcome(lambda: native.call("z:java.lang.Math", "max", (2, 2**40), client)),
-                outcome(lambda: native.call("z:fixtures.EntryPoint", "sov", ("x",), client)),
-                outcome(lambda: native.call("z:fixtures.EntryPoint", "staticThrow", (), client)),
-                outcome(lambda: native.call("z:java.lang.String", "length", (), client)),
-                outcome(lambda: native.call("z:java.lang.Integer", "parseInt", ("nope",), client))]
+static_by_id = [outcome(lambda: by_id("z:java.lang.Math", "abs", (-5,))),
+                outcome(lambda: by_id("z:java.lang.Math", "abs", (-5.5,))),
+                outcome(lambda: by_id("z:java.lang.Math", "max", (2, 2**40))),
+                outcome(lambda: by_id("z:fixtures.EntryPoint", "sov", ("x",))),
+                outcome(lambda: by_id("z:fixtures.EntryPoint", "staticThrow", ())),
+                outcome(lambda: by_id("z:java.lang.String", "length", ())),
+                outcome(lambda: by_id("z:java.lang.Integer", "parseInt", ("nope",)))]
 
 # A proxy whose class says which object it stands for.
 class Standing(JavaObject):
@@ -94,8 +111,10 @@ before = [x.length(), ep.echoObject(y).toString()]
 g.detach(x)
 g.detach(y)
 released = [outcome(lambda: x.length()), outcome(lambda: x.length()),
-            outcome(lambda: native.call(x._target_id, "length", (), client)),
+            outcome(lambda: by_id(x._target_id, "length", ())),
             outcome(lambda: ep.echoObject(y)),
+            outcome(lambda: by_id(ep._target_id, "echoObject", (y,))),
+            outcome(lambda: native.call(x._target_id, "length", (), client)),
             outcome(lambda: native.call(ep._target_id, "echoObject", (y,), client))]
 size = native.registry_size()
 for _ in range(2000):
@@ -109,7 +128,7 @@ for _ in range(2000):
     except Exception:
         pass
 report(results=results, changing=changing, statics=statics, static_by_id=static_by_id,
-       stand=stand, before=before, released=released,
+       stand=stand, before=before, released=released, boxed=boxed,
        leaked=native.registry_size() - size)
 """
 
@@ -137,7 +156,10 @@ def test_direct_calls_answer_as_calls_by_id(run: Any) -> None:
     assert r["statics"][5][0] == "error"
     assert r["stand"][0] != r["stand"][1]
     assert r["before"] == [2, "z"]
-    assert [o[0] for o in r["released"]] == ["error"] * 5
-    assert r["released"][0] == r["released"][2]
-    assert r["released"][3] == r["released"][4]
+    assert [o[0] for o in r["released"]] == ["error"] * 7
+    assert r["released"][0] == r["released"][2] == r["released"][5]
+    assert r["released"][3] == r["released"][4] == r["released"][6]
     assert r["leaked"] == 0
+    assert r["boxed"][0] == r["boxed"][1]
+    assert r["boxed"][0] == "[5, s, true, 1.5, 1099511627776, null, abc]"
+    assert r["boxed"][2:] == ["s", 4]

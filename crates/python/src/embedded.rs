@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 use ferry_client::Retained;
 use ferry_engine::jni_raw::{Env, Local};
 use ferry_engine::natives::{ProxyOwner, owner_handle};
-use ferry_engine::{Arg, Engine, Entry, Outcome, Target};
+use ferry_engine::{Arg, CallSite, Engine, Entry, Outcome, Target};
 use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
 use ferry_protocol::{CallTarget, CallbackCommand, Command, Elem, RefKind, Reply, Value};
 use parking_lot::{Mutex, RwLock};
@@ -596,8 +596,47 @@ impl EmbeddedClient {
         reply
     }
 
-    /// Calls a method (`target` an object id, or `z:<class>`): the hot path of `JavaMember`.
+    /// Calls a method (`target` an object id, or `z:<class>`) by id: the calls of the
+    /// collection proxies and `call`. Directly when it can (the id looked up, no memo of its
+    /// own: the class's overload cache answers), else through a call command.
     pub(crate) fn call_member<'py>(
+        &self,
+        py: Python<'py>,
+        target: &Bound<'py, PyString>,
+        method: &Bound<'py, PyString>,
+        args: &Bound<'py, PyTuple>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.check_connected(py, Some(owner))?;
+        let target_id = target.to_str()?;
+        let entry;
+        let direct = match target_id.strip_prefix("z:") {
+            Some(class) => Some(Target::Static(class)),
+            None => {
+                entry = self.owner.engine.held(target_id);
+                entry.as_deref().map(Target::Object)
+            }
+        };
+        if let Some(direct) = direct {
+            let mut fast: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
+            if direct_args(args, &self.owner, &mut fast) {
+                let engine = &self.owner.engine;
+                let name = method.to_str()?;
+                let site = CallSite::default();
+                let reply = in_java(py, |env| {
+                    engine.call_direct(env, &site, direct, name, &fast)
+                })?;
+                if let Some(reply) = reply {
+                    count(&self.owner.commands);
+                    return Self::value(py, reply, owner, target.as_any(), method.as_any());
+                }
+            }
+        }
+        self.call_by_id(py, target, method, args, owner)
+    }
+
+    /// Calls a method through a call command (values converted, the target looked up by id).
+    fn call_by_id<'py>(
         &self,
         py: Python<'py>,
         target: &Bound<'py, PyString>,
@@ -646,7 +685,7 @@ impl EmbeddedClient {
                 }
             }
         }
-        self.call_member(py, target, f.name.bind(py), args, owner)
+        self.call_by_id(py, target, f.name.bind(py), args, owner)
     }
 
     /// Runs a decoded command.

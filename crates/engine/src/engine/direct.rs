@@ -162,8 +162,14 @@ impl Engine {
             return None;
         }
         let ret = m.ret_type();
-        if ret == JType::Object {
-            // The result is a local reference: made and converted inside a frame of its own.
+        let boxing = args
+            .iter()
+            .zip(&m.params)
+            .zip(&resolved.convs)
+            .any(|((a, p), c)| boxes(a, p, *c));
+        if ret == JType::Object || boxing {
+            // The result, or a boxed argument, is a local reference: made (and the result
+            // converted) inside a frame of its own.
             return env
                 .with_frame(8, |env| self.invoke_direct(env, obj, class, resolved, args))
                 .ok()?;
@@ -273,9 +279,19 @@ impl Engine {
     }
 }
 
-/// One argument as the parameter receives it, as `to_java` makes it, or `None` when that takes
-/// more than a direct call does (boxing, an empty string to a `char`). A string made is added to
-/// `locals`.
+/// Whether passing `arg` to `param` boxes it (a local reference the call's frame frees).
+fn boxes(arg: &Arg<'_>, param: &ClassInfo, conv: Conv) -> bool {
+    !param.is_primitive()
+        && match arg {
+            Arg::Bool(_) | Arg::Int(_) | Arg::Long(_) | Arg::Double(_) => true,
+            Arg::Str(_) => conv == Conv::ToChar,
+            Arg::Null | Arg::Object(_) => false,
+        }
+}
+
+/// One argument as the parameter receives it, as `to_java` makes it, or `None` when it cannot
+/// be made (an empty string to a `char`: the call by id says so). A string made is added to
+/// `locals`; a boxed value is left to the frame the caller pushed (see [`boxes`]).
 fn direct_arg(
     env: &Env,
     cx: &crate::classes::Cx,
@@ -291,10 +307,10 @@ fn direct_arg(
         // The caller holds the entry for the call: its global reference stays valid.
         Arg::Object(e) => return Some(JValue::Object(e.object.local())),
         Arg::Str(s) if conv == Conv::ToChar => {
-            if !param.is_primitive() {
-                return None;
+            if param.is_primitive() {
+                return s.encode_utf16().next().map(JValue::Char);
             }
-            return s.encode_utf16().next().map(JValue::Char);
+            Value::String(s.to_owned())
         }
         Arg::Str(s) => {
             return match env.new_string(s) {
@@ -315,9 +331,6 @@ fn direct_arg(
         Arg::Long(l) => Value::Long(l),
         Arg::Double(d) => Value::Double(d),
     };
-    if !param.is_primitive() {
-        return None;
-    }
-    // A primitive to a primitive parameter: no JNI call, no local reference.
+    // A primitive to a primitive parameter makes no JNI call; to a reference type it is boxed.
     to_java(cx, registry, &value, param, conv).ok()
 }
