@@ -218,6 +218,41 @@ fn a_large_frame_arrives_in_pieces_and_is_copied_once_into_its_own_buffer() {
 }
 
 #[test]
+fn a_recycled_body_receives_the_next_large_frame_whole() {
+    let first = Value::Bytes(vec![0xAB; 300_000]);
+    let second = Value::Bytes((0..200_000u32).map(|i| (i * 7) as u8).collect());
+    let mut d = FrameDecoder::new();
+    let mut bodies = Vec::new();
+    for v in [&first, &second] {
+        let mut bytes = Vec::new();
+        encode_reply(&Reply::Success(v.clone()), 3, &mut bytes);
+        let mut at = 0;
+        let mut got = None;
+        while got.is_none() {
+            let n = d
+                .fill(1 << 20, |spare| {
+                    let n = spare.len().min(bytes.len() - at).min(70_000);
+                    spare[..n].copy_from_slice(&bytes[at..at + n]);
+                    Ok::<usize, ()>(n)
+                })
+                .unwrap();
+            at += n;
+            got = d.next().unwrap();
+        }
+        let f = got.unwrap();
+        assert_eq!(
+            decode_reply(&f.header, &f.body).unwrap(),
+            Reply::Success(v.clone())
+        );
+        bodies.push(f.body.capacity());
+        d.recycle(f.body);
+    }
+    // The second, smaller frame was received into the first one's buffer (a buffer of its own
+    // would be as large as its body).
+    assert!(bodies[1] >= 300_000, "{bodies:?}");
+}
+
+#[test]
 fn hostile_frames_are_errors() {
     // A frame longer than the limit.
     let mut d = FrameDecoder::new();

@@ -543,7 +543,7 @@ fn next_message(wire: &mut Wire) -> Result<Option<Msg>, ProtocolError> {
                 return Ok(None);
             };
             let h = frame.header;
-            Ok(Some(match h.kind {
+            let msg = match h.kind {
                 FrameKind::Reply => Msg::Reply {
                     reply: binary::decode_reply(&h, &frame.body)?,
                     id: h.id,
@@ -559,7 +559,10 @@ fn next_message(wire: &mut Wire) -> Result<Option<Msg>, ProtocolError> {
                         detail: "a client sent a HELLO frame".into(),
                     });
                 }
-            }))
+            };
+            // Decoded values own their bytes: the body's buffer receives the next large frame.
+            d.recycle(frame.body);
+            Ok(Some(msg))
         }
     }
 }

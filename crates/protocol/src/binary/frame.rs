@@ -136,6 +136,8 @@ impl Hello {
 const DEFAULT_MAX_FRAME: usize = 1 << 30;
 /// Frames at least this large are read straight into their own buffer (no second copy).
 const LARGE: usize = 64 * 1024;
+/// The largest body buffer [`FrameDecoder::recycle`] keeps.
+const SPARE_LIMIT: usize = 256 << 20;
 
 /// Decodes a stream of frames. Feed bytes with [`FrameDecoder::feed`] or [`FrameDecoder::fill`],
 /// take frames with [`FrameDecoder::next`]. A large frame is read into a buffer of its own, so
@@ -147,6 +149,9 @@ pub struct FrameDecoder {
     filled: usize,
     /// A large frame being received: its header and body buffer (filled up to its length).
     large: Option<(FrameHeader, Vec<u8>, usize)>,
+    /// The body buffer of a large frame given back ([`FrameDecoder::recycle`]), for the next
+    /// one: its pages are already the process's (no page faults while receiving into it).
+    spare: Vec<u8>,
     max_frame: usize,
 }
 
@@ -164,7 +169,19 @@ impl FrameDecoder {
             start: 0,
             filled: 0,
             large: None,
+            spare: Vec::new(),
             max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+
+    /// Gives back the body of a large frame, once decoded: the next large frame is received
+    /// into it. At most one buffer is kept (the largest given back, up to [`SPARE_LIMIT`]).
+    pub fn recycle(&mut self, body: Vec<u8>) {
+        if body.capacity() >= LARGE
+            && body.capacity() <= SPARE_LIMIT
+            && body.capacity() > self.spare.capacity()
+        {
+            self.spare = body;
         }
     }
 
@@ -266,7 +283,9 @@ impl FrameDecoder {
         }
         if body_len >= LARGE {
             // Move what arrived of the body into the frame's own buffer; the rest is read there.
-            let mut body = vec![0u8; body_len];
+            let mut body = std::mem::take(&mut self.spare);
+            body.clear();
+            body.resize(body_len, 0);
             let have = avail - HEADER_LEN;
             let body_start = self.start + HEADER_LEN;
             body[..have].copy_from_slice(&self.buf[body_start..body_start + have]);
