@@ -60,4 +60,5 @@ def fmt_bandwidth(bytes_per_s: float) -> str:
     mib = bytes_per_s / (1 << 20)
     if mib >= 1024:
         return f"{mib / 1024:.3g} GiB/s"
-    return f"{mib:.3g} MiB/s"
+    # 3 significant digits, never in exponent form (1000-1023 MiB/s stay whole).
+    return f"{mib:.0f} MiB/s" if mib >= 100 else f"{mib:.3g} MiB/s"
