@@ -77,6 +77,15 @@ for v in (5, "s", True, 1.5, 2**40, None, sb):
     by_id(lst_by_id._target_id, "add", (v,))
 boxed = [lst.toString(), lst_by_id.toString(), lst.get(1), lst.indexOf(2**40)]
 
+# Constructors: a reference of the class's kind, a value for a value class, errors.
+made = [type(g.jvm.java.util.ArrayList()).__name__, type(g.jvm.java.util.HashMap()).__name__,
+        g.jvm.java.lang.StringBuilder("ab").toString(), g.jvm.java.lang.Integer(5),
+        g.jvm.java.lang.String("s"), type(g.jvm.java.lang.Object()).__name__,
+        g.jvm.fixtures.Dog().getClass().getName(),
+        outcome(lambda: g.jvm.java.util.ArrayList("bad"))[0],
+        outcome(lambda: g.jvm.java.util.AbstractList())[0],
+        outcome(lambda: g.jvm.java.lang.Integer("x"))[0]]
+
 # One member called with arguments of changing kinds: each call resolves its own overload.
 m = ep.ov
 changing = [m(1), m("s"), m(1.5), m(1), m(None), m(sb), m(1)]
@@ -128,7 +137,7 @@ for _ in range(2000):
     except Exception:
         pass
 report(results=results, changing=changing, statics=statics, static_by_id=static_by_id,
-       stand=stand, before=before, released=released, boxed=boxed,
+       stand=stand, before=before, released=released, boxed=boxed, made=made,
        leaked=native.registry_size() - size)
 """
 
@@ -163,3 +172,15 @@ def test_direct_calls_answer_as_calls_by_id(run: Any) -> None:
     assert r["boxed"][0] == r["boxed"][1]
     assert r["boxed"][0] == "[5, s, true, 1.5, 1099511627776, null, abc]"
     assert r["boxed"][2:] == ["s", 4]
+    assert r["made"] == [
+        "JavaList",
+        "JavaMap",
+        "ab",
+        5,
+        "s",
+        "JavaObject",
+        "fixtures.Dog",
+        "error",
+        "error",
+        "error",
+    ]

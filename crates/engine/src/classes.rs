@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use ferry_protocol::RefKind;
 use parking_lot::RwLock;
 
 use crate::jni_raw::{Env, FieldId, Global, JResult, JType, JValue, Local, MethodId};
@@ -109,6 +110,36 @@ fn module_ids(env: &Env) -> Option<&'static ModuleIds> {
 }
 
 impl ClassInfo {
+    /// The reference kind every non-null value declared of this type travels as, when the
+    /// declared type alone decides it: a final class (its values are of that very class) or an
+    /// array type (its values are arrays, never `byte[]` unless declared so), whose values go
+    /// by reference. `None` when each value's class must be asked (`convert::object_value`).
+    pub fn exact_ref_kind(&self, cx: &Cx) -> Option<RefKind> {
+        *self.exact.get_or_init(|| {
+            let kind = match self.flavor {
+                Flavor::List => RefKind::List,
+                Flavor::Map => RefKind::Map,
+                Flavor::Array => RefKind::Array,
+                Flavor::Set => RefKind::Set,
+                Flavor::Iterator => RefKind::Iterator,
+                Flavor::Object => RefKind::Object,
+                _ => return None,
+            };
+            if self.is_array {
+                return Some(kind);
+            }
+            if self.is_interface || self.primitive.is_some() {
+                return None;
+            }
+            let modifiers = cx
+                .env
+                .with_frame(2, |env| cx.known.class_modifiers(env, self.class.local()))
+                .ok()?
+                .ok()?;
+            Known::is_final(modifiers).then_some(kind)
+        })
+    }
+
     /// Whether every member this class declares passes Py4J's access filter, known without
     /// asking each member: `trySetAccessible` succeeds for any member of a class in an unnamed
     /// module (the class path's classes) when no security manager is installed (Java 9 and
@@ -219,6 +250,9 @@ pub struct ClassInfo {
     /// Whether its members pass Py4J's access filter without asking (see
     /// [`ClassInfo::members_open`]).
     open: OnceLock<bool>,
+    /// How its values travel when the declared type decides it (see
+    /// [`ClassInfo::exact_ref_kind`]).
+    exact: OnceLock<Option<RefKind>>,
 }
 
 impl std::fmt::Debug for ClassInfo {
@@ -545,6 +579,7 @@ impl Cx<'_> {
             public_methods: OnceLock::new(),
             dispatch: crate::resolve::DispatchCache::default(),
             open: OnceLock::new(),
+            exact: OnceLock::new(),
         })
     }
 

@@ -11,7 +11,7 @@
 //! (`ferry._native.CallbackDispatcher`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, OnceLock, Weak, mpsc};
 
 use ferry_client::Retained;
 use ferry_engine::jni_raw::{Env, Local};
@@ -221,46 +221,37 @@ impl ProxyOwner for EmbeddedOwner {
     }
 }
 
-/// A proxy's hold on a Java object id: the id is released when the last one is dropped. It keeps
-/// the engine's entry of the id once a call needed it, so that calls skip the lookup by id.
+/// A proxy's hold on a Java object id: the id is released when the last one is dropped. It
+/// remembers the engine's entry of the id once a call needed it (weakly: a released id's object
+/// is not kept alive by its proxies), so that calls skip the lookup by id.
 pub(crate) struct EmbeddedHeld {
     owner: Arc<EmbeddedOwner>,
     /// Whether dropping the last hold releases the id (memory management, and not one of the
     /// ids that are never released).
     release: bool,
     id: Box<str>,
-    entry: OnceLock<Arc<Entry>>,
+    entry: OnceLock<Weak<Entry>>,
 }
 
 impl EmbeddedHeld {
-    /// The engine's entry of the id, when `client` is this hold's gateway engine and the id is
-    /// held (an entry whose id was released since says so: see `Entry::is_released`).
-    pub(crate) fn entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<&Entry> {
+    /// The engine's entry of the id, held for a call, when `owner` is this hold's gateway and
+    /// the registry still holds the entry (one whose id was released since says so: see
+    /// `Entry::is_released`).
+    pub(crate) fn entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<Arc<Entry>> {
         if !Arc::ptr_eq(&self.owner, owner) {
             return None;
         }
         if let Some(e) = self.entry.get() {
-            return Some(e);
+            return e.upgrade();
         }
         let found = self.owner.engine.held(&self.id)?;
-        Some(self.entry.get_or_init(|| found))
+        let _ = self.entry.set(Arc::downgrade(&found));
+        Some(found)
     }
 }
 
 impl Drop for EmbeddedHeld {
     fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            // Dropped first: the registry usually holds the entry too, and deletes its global
-            // reference when the id is released below. When this is the last holder (the id was
-            // released before), the reference is deleted here, on a thread attached the usual
-            // way; once the interpreter exits, no JNI call is made and it is left to the JVM.
-            let last = Arc::strong_count(&entry) == 1;
-            if last && (exiting() || crate::embedded_threads::attach().is_none()) {
-                std::mem::forget(entry);
-            } else {
-                drop(entry);
-            }
-        }
         if self.release {
             self.owner.unretain(&self.id);
         }
@@ -618,8 +609,9 @@ impl EmbeddedClient {
             }
         };
         if let Some(direct) = direct {
+            let mut held = SmallVec::new();
             let mut fast: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
-            if direct_args(args, &self.owner, &mut fast) {
+            if direct_args(args, &self.owner, &mut held, &mut fast) {
                 let engine = &self.owner.engine;
                 let name = method.to_str()?;
                 let site = CallSite::default();
@@ -662,17 +654,21 @@ impl EmbeddedClient {
         let owner = f.gateway_client.bind(py);
         let target = f.target_id.bind(py);
         self.check_connected(py, Some(owner))?;
+        let entry;
         let direct = match &f.class {
             Some(class) => Some(Target::Static(class)),
-            None => container
-                .and_then(|c| c.cast::<JavaObject>().ok())
-                .and_then(|o| o.get().embedded_held(target))
-                .and_then(|h| h.entry(&self.owner))
-                .map(Target::Object),
+            None => {
+                entry = container
+                    .and_then(|c| c.cast::<JavaObject>().ok())
+                    .and_then(|o| o.get().embedded_held(target))
+                    .and_then(|h| h.entry(&self.owner));
+                entry.as_deref().map(Target::Object)
+            }
         };
         if let Some(direct) = direct {
+            let mut held = SmallVec::new();
             let mut fast: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
-            if direct_args(args, &self.owner, &mut fast) {
+            if direct_args(args, &self.owner, &mut held, &mut fast) {
                 let engine = &self.owner.engine;
                 let (site, method) = (&f.site, &*f.method);
                 let reply = in_java(py, |env| {
@@ -873,9 +869,19 @@ impl EmbeddedClient {
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check_connected(py, Some(owner))?;
+        let engine = &self.owner.engine;
+        let mut held = SmallVec::new();
+        let mut fast: SmallVec<[Arg<'_>; 4]> = SmallVec::new();
+        if direct_args(args, &self.owner, &mut held, &mut fast) {
+            let name = fqn.to_str()?;
+            let reply = in_java(py, |env| engine.construct_direct(env, name, &fast))?;
+            if let Some(reply) = reply {
+                count(&self.owner.commands);
+                return Self::value(py, reply, owner, py.None().bind(py), fqn.as_any());
+            }
+        }
         let class = fqn.to_str()?.to_owned();
         let Args { values, raw, keep } = Args::of(args, owner)?;
-        let engine = &self.owner.engine;
         count(&self.owner.commands);
         let reply = in_java(py, |env| {
             run_command(env, engine, values, &raw, |args| Command::Construct {

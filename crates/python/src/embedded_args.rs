@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use ferry_engine::jni_raw::{Env, JType};
-use ferry_engine::{Arg, Engine};
+use ferry_engine::{Arg, Engine, Entry};
 use ferry_protocol::{Elem, RefKind, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -236,16 +236,26 @@ pub(crate) fn materialize(
 /// passed as the object it holds.
 static NATIVE_GET_ID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// One argument of a direct call, before the Java objects' entries are borrowed.
+enum Pre<'a> {
+    Arg(Arg<'a>),
+    /// A Java object: its entry in `held`, at this index.
+    Object(usize),
+}
+
 /// The arguments of a direct call (`Engine::call_direct`), borrowed from `args`: None, bool,
-/// int (64 bits), float, str and the Java objects of this gateway, in `out`. False when another
-/// kind of argument is there (or an int too large, or a str that is not valid UTF-8): the call
-/// then takes [`Args::of`], which converts or says what is wrong.
+/// int (64 bits), float, str and the Java objects of this gateway (their entries held in
+/// `held` for the call), in `out`. False when another kind of argument is there (or an int too
+/// large, a str that is not valid UTF-8, a Java object whose id is released): the call then
+/// takes [`Args::of`], which converts or says what is wrong.
 pub(crate) fn direct_args<'a>(
     args: &'a Bound<'_, PyTuple>,
     owner: &Arc<EmbeddedOwner>,
+    held: &'a mut smallvec::SmallVec<[Arc<Entry>; 2]>,
     out: &mut smallvec::SmallVec<[Arg<'a>; 4]>,
 ) -> bool {
     let py = args.py();
+    let mut pre: smallvec::SmallVec<[Pre<'a>; 4]> = smallvec::SmallVec::new();
     for item in args.iter_borrowed() {
         let arg = if item.is_none() {
             Arg::Null
@@ -284,14 +294,23 @@ pub(crate) fn direct_args<'a>(
                 _ => return false,
             }
             match o.get().embedded_entry(owner) {
-                Some(e) => Arg::Object(e),
+                Some(e) => {
+                    held.push(e);
+                    pre.push(Pre::Object(held.len() - 1));
+                    continue;
+                }
                 None => return false,
             }
         } else {
             return false;
         };
-        out.push(arg);
+        pre.push(Pre::Arg(arg));
     }
+    let held: &'a smallvec::SmallVec<[Arc<Entry>; 2]> = held;
+    out.extend(pre.into_iter().map(|p| match p {
+        Pre::Arg(a) => a,
+        Pre::Object(i) => Arg::Object(&held[i]),
+    }));
     true
 }
 

@@ -100,7 +100,7 @@ impl JavaObject {
     }
 
     /// The engine's entry of the object, when it is held by the embedded gateway `owner`.
-    pub(crate) fn embedded_entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<&Entry> {
+    pub(crate) fn embedded_entry(&self, owner: &Arc<EmbeddedOwner>) -> Option<Arc<Entry>> {
         match &self.state.get()?._held {
             Held::Embedded(h) => h.entry(owner),
             Held::Socket(_) => None,

@@ -10,17 +10,18 @@
 
 use std::sync::{Arc, OnceLock};
 
-use ferry_protocol::Reply;
+use ferry_protocol::{Reply, Value};
 use jni::sys::jvalue;
 use smallvec::SmallVec;
 
 use super::Engine;
 use crate::classes::ClassInfo;
-use crate::convert::{from_java, to_java};
+use crate::classes::Flavor;
+use crate::convert::{from_java, object_value, to_java};
 use crate::error::Failure;
 use crate::jni_raw::{Env, JType, JValue, JniError, Local};
 use crate::registry::{Entry, Registry};
-use crate::resolve::{ArgClass, Conv, ListElems, Resolved, resolve_method};
+use crate::resolve::{ArgClass, Conv, ListElems, Resolved, resolve_constructor, resolve_method};
 
 /// One argument of a direct call, borrowed from the caller for the call.
 #[derive(Clone, Copy, Debug)]
@@ -177,6 +178,75 @@ impl Engine {
         self.invoke_direct(env, obj, class, resolved, args)
     }
 
+    /// Makes a new instance of the class named `fqn` with `args` as a construct command would;
+    /// `None` when the command must be made instead (nothing ran in Java then but the class's
+    /// loading).
+    pub fn construct_direct(&self, env: &Env, fqn: &str, args: &[Arg<'_>]) -> Option<Reply> {
+        let class = env
+            .with_frame(8, |env| self.class_named(&self.cx(env), fqn).ok())
+            .ok()??;
+        let mut key: SmallVec<[(usize, usize); 4]> = SmallVec::new();
+        for a in args {
+            if let Arg::Object(e) = a {
+                if e.is_released() {
+                    return None;
+                }
+                if e.class.get().is_none() {
+                    self.cold_entry_class(env, e)?;
+                }
+            }
+            key.push((self.arg_class_known(a)?.map_or(0, addr), 0));
+        }
+        let resolved = match class.dispatch.get("<init>", &key) {
+            Some(r) => r,
+            None => {
+                let classes: SmallVec<[ArgClass; 4]> = args
+                    .iter()
+                    .map(|a| self.arg_class_known(a).map(|c| c.cloned()))
+                    .collect::<Option<_>>()?;
+                let listy: SmallVec<[ListElems; 4]> = args.iter().map(|_| None).collect();
+                env.with_frame(16, |env| {
+                    resolve_constructor(&self.cx(env), &class, &classes, &listy)
+                        .ok()
+                        .flatten()
+                })
+                .ok()??
+            }
+        };
+        if resolved.varargs.is_some() {
+            return None;
+        }
+        env.with_frame(8, |env| {
+            let cx = self.cx(env);
+            let m = &resolved.method;
+            let mut jargs: SmallVec<[jvalue; 4]> = SmallVec::with_capacity(args.len());
+            let mut locals: SmallVec<[Local; 2]> = SmallVec::new();
+            for ((a, p), conv) in args.iter().zip(&m.params).zip(&resolved.convs) {
+                jargs.push(
+                    direct_arg(env, &cx, &self.registry, a, p, *conv, &mut locals)?.to_jvalue(),
+                );
+            }
+            // SAFETY: the constructor was resolved among `class`'s own constructors with
+            // `jargs` converted to its parameter types one by one (as make_args does).
+            let made = unsafe { env.new_object(class.class.local(), m.id, &jargs) };
+            Some(match made {
+                // The new object is of the class itself: its flavor says how it travels.
+                Ok(o) => match exact_kind(class.flavor) {
+                    Some(kind) => match env.new_global(o) {
+                        Ok(g) => Reply::Success(Value::Ref(kind, self.registry.insert(g))),
+                        Err(e) => self.reply_in_frame(env, Failure::internal(e)),
+                    },
+                    None => match object_value(&cx, &self.registry, o) {
+                        Ok(v) => Reply::Success(v),
+                        Err(e) => self.reply_in_frame(env, Failure::internal(e)),
+                    },
+                },
+                Err(e) => self.reply_in_frame(env, Failure::thrown(e)),
+            })
+        })
+        .ok()?
+    }
+
     /// Converts the arguments, calls, converts the result; the local references it makes are
     /// deleted before it returns (but the result's, when it is an object).
     fn invoke_direct(
@@ -221,9 +291,20 @@ impl Engine {
             unsafe { env.call_method(obj, m.id, ret, &jargs) }
         };
         drop_locals(&locals);
+        let result = result.map(|v| match v {
+            // A final class's (or an array type's) values: no question about the value's class.
+            JValue::Object(o) if !o.is_null() => match m.ret.exact_ref_kind(&cx) {
+                Some(kind) => match env.new_global(o) {
+                    Ok(g) => Ok(Reply::Success(Value::Ref(kind, self.registry.insert(g)))),
+                    Err(e) => Err(e),
+                },
+                None => from_java(&cx, &self.registry, v).map(Reply::Success),
+            },
+            v => from_java(&cx, &self.registry, v).map(Reply::Success),
+        });
         Some(match result {
-            Ok(v) => match from_java(&cx, &self.registry, v) {
-                Ok(v) => ferry_protocol::Reply::Success(v),
+            Ok(v) => match v {
+                Ok(reply) => reply,
                 Err(e) => self.reply_in_frame(env, Failure::internal(e)),
             },
             Err(e) => self.reply_in_frame(env, Failure::thrown(e)),
@@ -301,7 +382,6 @@ fn direct_arg(
     conv: Conv,
     locals: &mut SmallVec<[Local; 2]>,
 ) -> Option<JValue> {
-    use ferry_protocol::Value;
     let value = match *arg {
         Arg::Null => return Some(JValue::Object(Local::NULL)),
         // The caller holds the entry for the call: its global reference stays valid.
@@ -333,4 +413,18 @@ fn direct_arg(
     };
     // A primitive to a primitive parameter makes no JNI call; to a reference type it is boxed.
     to_java(cx, registry, &value, param, conv).ok()
+}
+
+/// The reference kind of an object of a class of this flavor (`None`: it travels by value).
+fn exact_kind(flavor: Flavor) -> Option<ferry_protocol::RefKind> {
+    use ferry_protocol::RefKind;
+    Some(match flavor {
+        Flavor::List => RefKind::List,
+        Flavor::Map => RefKind::Map,
+        Flavor::Array => RefKind::Array,
+        Flavor::Set => RefKind::Set,
+        Flavor::Iterator => RefKind::Iterator,
+        Flavor::Object => RefKind::Object,
+        _ => return None,
+    })
 }
