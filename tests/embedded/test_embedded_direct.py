@@ -125,6 +125,18 @@ released = [outcome(lambda: x.length()), outcome(lambda: x.length()),
             outcome(lambda: by_id(ep._target_id, "echoObject", (y,))),
             outcome(lambda: native.call(x._target_id, "length", (), client)),
             outcome(lambda: native.call(ep._target_id, "echoObject", (y,), client))]
+# A released object used by direct calls before (as target and argument) is collectable.
+gone = g.jvm.fixtures.Point(1, 2)
+probe = g.jvm.fixtures.WeakProbe(gone)
+gone.sum()
+ep.echoObject(gone)
+g.detach(gone)
+for _ in range(50):
+    g.jvm.fixtures.WeakProbe.gc()
+    if probe.isCleared():
+        break
+collected = bool(probe.isCleared())
+
 size = native.registry_size()
 for _ in range(2000):
     sb.length()
@@ -137,7 +149,7 @@ for _ in range(2000):
     except Exception:
         pass
 report(results=results, changing=changing, statics=statics, static_by_id=static_by_id,
-       stand=stand, before=before, released=released, boxed=boxed, made=made,
+       stand=stand, before=before, released=released, boxed=boxed, made=made, collected=collected,
        leaked=native.registry_size() - size)
 """
 
@@ -169,6 +181,7 @@ def test_direct_calls_answer_as_calls_by_id(run: Any) -> None:
     assert r["released"][0] == r["released"][2] == r["released"][5]
     assert r["released"][3] == r["released"][4] == r["released"][6]
     assert r["leaked"] == 0
+    assert r["collected"] is True
     assert r["boxed"][0] == r["boxed"][1]
     assert r["boxed"][0] == "[5, s, true, 1.5, 1099511627776, null, abc]"
     assert r["boxed"][2:] == ["s", 4]
