@@ -271,7 +271,11 @@ def test_signals_of_the_python_server(
         finally:
             app.removeListeners()
         assert cb.poll_until(lambda: ("server_started", server) in seen, 10.0)
-        assert ("server_connection_started", server) in seen
+        # The accepting thread signals after it starts the connection's thread, which may
+        # have served the call already.
+        assert cb.poll_until(
+            lambda: ("server_connection_started", server) in seen, 10.0
+        )
         cb.unblock_py4j_shutdown(gateway)
         gateway.shutdown_callback_server()
         assert cb.poll_until(lambda: ("server_stopped", server) in seen, 10.0)

@@ -56,6 +56,8 @@ def _copy_sources(target: Path) -> None:
     )
     shutil.copytree(REPO / "crates", target / "crates", ignore=ignore)
     shutil.copytree(REPO / "python", target / "python", ignore=ignore)
+    # ferry-server's build script compiles the Java glue classes from here.
+    shutil.copytree(REPO / "java" / "src", target / "java" / "src", ignore=ignore)
     (target / "python" / "ferry" / "_bin").mkdir()
     shutil.copy2(JAR, target / "python" / "ferry" / "ferry.jar")
     shutil.copy2(CLI, target / "python" / "ferry" / "_bin" / "ferry")
