@@ -23,8 +23,16 @@ fn java_home() -> PathBuf {
 }
 
 fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("cannot read directory") {
-        let path = entry.expect("cannot read directory entry").path();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} (the Java glue classes are compiled from there): {e}",
+            dir.display()
+        )
+    });
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| panic!("cannot read an entry of {}: {e}", dir.display()))
+            .path();
         if path.is_dir() {
             collect(&path, ext, out);
         } else if path.extension().is_some_and(|e| e == ext) {
