@@ -149,6 +149,13 @@ class JavaObject:
     def _get_object_id(self) -> str: ...
     def __getattr__(self, name: str) -> Any: ...
 
+class JavaClass:
+    """The native base of ``ferry.java_gateway.JavaClass``: its call calls a constructor
+    (``_fqn``, ``_gateway_client`` and ``_construct_converting`` are the subclass's)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def __call__(self, *args: Any) -> Any: ...
+
 @final
 class Ref:
     """Keeps a Java id bound while it lives."""
@@ -196,6 +203,11 @@ def install_proxy_hooks(
     member_stream: Callable[[JavaMember, tuple[Any, ...]], Any],
 ) -> None:
     """Registers the proxies' hooks (once, at import of ferry._proxies)."""
+
+def install_object_converter(converter: Callable[[str, Any], Any], cls: type) -> None:
+    """Registers the output converter of plain references, ``converter(target_id, client)``
+    being ``cls(target_id, client)``: while it is registered, the decoder makes those proxies
+    natively (once, at import of ferry.java_gateway)."""
 
 # Calls from Java to Python (crates/python/src/callback.rs).
 

@@ -237,10 +237,13 @@ class JavaObject(_native.JavaObject):
         return "JavaObject id=" + self._target_id
 
 
-class JavaClass:
+class JavaClass(_native.JavaClass):
     """A Java class: calling it calls a constructor; its attributes are its static members
     (static fields are read at each access; static methods and nested classes are
-    remembered)."""
+    remembered).
+
+    The call is native (``ferry._native.JavaClass``): it calls the client's ``construct`` with
+    ``_fqn``, or ``_construct_converting`` when the client has input converters."""
 
     def __init__(self, fqn: str, gateway_client: GatewayClient) -> None:
         self._fqn = fqn
@@ -324,15 +327,15 @@ class JavaClass:
         self.__dict__[name] = member
         return member
 
-    def __call__(self, *args: Any) -> Any:
+    def _construct_converting(self, args: tuple[Any, ...]) -> Any:
+        """A constructor call with the input converters applied (the native call's path when
+        the client has converters)."""
         client = self._gateway_client
-        if client._converters:
-            args, temps = _convert_args(args, client)
-            try:
-                return client._native.construct(self._fqn, args, client)
-            finally:
-                _release_temps(temps)
-        return client._native.construct(self._fqn, args, client)
+        args, temps = _convert_args(args, client)
+        try:
+            return client._native.construct(self._fqn, args, client)
+        finally:
+            _release_temps(temps)
 
     def __repr__(self) -> str:
         return f"<JavaClass {self._fqn}>"

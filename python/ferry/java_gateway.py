@@ -827,6 +827,8 @@ def _make_java_object(target_id: str, gateway_client: GatewayClient) -> JavaObje
 
 
 register_output_converter(proto.REFERENCE_TYPE, _make_java_object)
+# While it is the converter of plain references, the decoder makes those proxies natively.
+_native.install_object_converter(_make_java_object, JavaObject)
 
 _native.install(
     proto.OUTPUT_CONVERTER,

@@ -35,7 +35,10 @@ pub(crate) fn to_python<'py>(
                 .bind(py)
                 .get_item(hooks.tag(py, kind.tag()))?;
             match converter {
-                Some(c) => c.call1((id, owner))?,
+                Some(c) => match crate::object::native_proxy(py, &c, &id, owner)? {
+                    Some(proxy) => proxy,
+                    None => c.call1((id, owner))?,
+                },
                 None => {
                     return Err(hooks.py4j_error(
                         py,

@@ -861,7 +861,7 @@ impl EmbeddedClient {
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.
-    fn construct<'py>(
+    pub(crate) fn construct<'py>(
         &self,
         py: Python<'py>,
         fqn: &Bound<'py, PyString>,

@@ -30,7 +30,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<member::JavaMember>()?;
     m.add_class::<object::JavaObject>()?;
+    m.add_class::<object::JavaClass>()?;
     m.add_function(wrap_pyfunction!(object::install_proxy_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(object::install_object_converter, m)?)?;
     m.add_class::<handles::Ref>()?;
     m.add_class::<handles::StreamReader>()?;
     m.add_class::<bulk::Bulk>()?;

@@ -19,9 +19,9 @@ use pyo3::gc::PyVisit;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
-use crate::embedded::{EmbeddedHeld, EmbeddedOwner, Held, Native};
+use crate::embedded::{EmbeddedClient, EmbeddedHeld, EmbeddedOwner, Held, Native};
 use crate::member::{JavaMember, native_client};
 
 /// The Python functions the proxies call back into, registered by `ferry._proxies`.
@@ -81,6 +81,10 @@ struct State {
     name = "JavaObject"
 )]
 pub(crate) struct JavaObject {
+    /// True once the fields are written. The object's memory is zeroed and tracked by the
+    /// collector before they are (Python makes the instance dict in between, which may run a
+    /// collection): the collector's traversal reads nothing until this is set.
+    ready: bool,
     state: OnceLock<State>,
     /// The Java methods looked up so far: name -> unbound `JavaMember`.
     members: OnceLock<Py<PyDict>>,
@@ -129,6 +133,98 @@ fn property_flag(gateway_client: &Bound<'_, PyAny>, flag: &Bound<'_, PyString>) 
     property.getattr(flag)?.is_truthy()
 }
 
+/// Binds a new proxy to its id (what `__init__` does).
+fn bind(
+    slf: &Bound<'_, JavaObject>,
+    target_id: Bound<'_, PyString>,
+    gateway_client: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let py = slf.py();
+    let native = native_client(&gateway_client)?;
+    let auto_field = property_flag(&gateway_client, intern!(py, "auto_field"))?;
+    let held = native.retain(target_id.to_str()?);
+    let state = State {
+        target_id: target_id.unbind(),
+        gateway_client: gateway_client.unbind(),
+        native,
+        _held: held,
+        auto_field,
+    };
+    slf.get()
+        .state
+        .set(state)
+        .map_err(|_| PyTypeError::new_err("this JavaObject is already bound to a Java object"))
+}
+
+/// The output converter of plain references and the class it instantiates, registered by
+/// `ferry.java_gateway` (`converter(target_id, gateway_client)` is `cls(target_id,
+/// gateway_client)`).
+static OBJECT_CONVERTER: PyOnceLock<(Py<PyAny>, Py<PyType>)> = PyOnceLock::new();
+
+/// Registers the output converter of plain references, which calls `cls(target_id,
+/// gateway_client)`, so that the decoder makes those proxies natively while it is registered.
+#[pyfunction]
+pub(crate) fn install_object_converter(
+    py: Python<'_>,
+    converter: Bound<'_, PyAny>,
+    cls: Bound<'_, PyType>,
+) -> PyResult<()> {
+    OBJECT_CONVERTER
+        .set(py, (converter.unbind(), cls.unbind()))
+        .map_err(|_| {
+            PyRuntimeError::new_err("ferry._native.install_object_converter was already called")
+        })
+}
+
+/// A type slot (`PyType_GetSlot`).
+fn type_slot(cls: &Bound<'_, PyType>, slot: std::ffi::c_int) -> *mut std::ffi::c_void {
+    // SAFETY: `cls` is a valid type object (borrowed while the GIL is held); PyType_GetSlot
+    // reads one of its slots (the classes given here are heap types).
+    unsafe { ffi::PyType_GetSlot(cls.as_ptr().cast(), slot) }
+}
+
+/// What the output converter `converter` makes of the reference `id`, made natively (no Python
+/// call, the same proxy): when `converter` is the registered converter of plain references, or a
+/// subclass of `JavaObject` (the collection proxies), whose class defines neither `__new__` nor
+/// `__init__` of its own. None when the converter must be called.
+pub(crate) fn native_proxy<'py>(
+    py: Python<'py>,
+    converter: &Bound<'py, PyAny>,
+    id: &str,
+    owner: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let cls = match OBJECT_CONVERTER.get(py) {
+        Some((c, cls)) if c.bind(py).is(converter) => cls.bind(py).clone(),
+        _ => match converter.cast::<PyType>() {
+            Ok(t) if t.is_subclass_of::<JavaObject>()? => t.clone(),
+            _ => return Ok(None),
+        },
+    };
+    let base = py.get_type::<JavaObject>();
+    let new = type_slot(&cls, ffi::Py_tp_new);
+    if new.is_null()
+        || new != type_slot(&base, ffi::Py_tp_new)
+        || type_slot(&cls, ffi::Py_tp_init) != type_slot(&base, ffi::Py_tp_init)
+    {
+        return Ok(None);
+    }
+    // SAFETY: `new` is the tp_new slot of `cls` (checked non-null), a `newfunc`; it is
+    // JavaObject's, which takes any arguments and ignores them: it is called with `cls`, an
+    // empty tuple and no keywords, as `cls()` would call it, and returns a new reference or NULL
+    // with an exception set.
+    let obj = unsafe {
+        let new: ffi::newfunc = std::mem::transmute(new);
+        let empty = PyTuple::empty(py);
+        Bound::from_owned_ptr_or_err(
+            py,
+            new(cls.as_ptr().cast(), empty.as_ptr(), std::ptr::null_mut()),
+        )?
+    };
+    let proxy = obj.cast::<JavaObject>()?;
+    bind(proxy, PyString::new(py, id), owner.clone())?;
+    Ok(Some(obj))
+}
+
 #[pymethods]
 impl JavaObject {
     /// The object is bound to its id by `__init__`, so that subclasses may take other
@@ -137,6 +233,7 @@ impl JavaObject {
     #[pyo3(signature = (*_args, **_kwargs))]
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> JavaObject {
         JavaObject {
+            ready: true,
             state: OnceLock::new(),
             members: OnceLock::new(),
         }
@@ -147,24 +244,13 @@ impl JavaObject {
         target_id: Bound<'_, PyString>,
         gateway_client: Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let py = slf.py();
-        let native = native_client(&gateway_client)?;
-        let auto_field = property_flag(&gateway_client, intern!(py, "auto_field"))?;
-        let held = native.retain(target_id.to_str()?);
-        let state = State {
-            target_id: target_id.unbind(),
-            gateway_client: gateway_client.unbind(),
-            native,
-            _held: held,
-            auto_field,
-        };
-        slf.get()
-            .state
-            .set(state)
-            .map_err(|_| PyTypeError::new_err("this JavaObject is already bound to a Java object"))
+        bind(slf, target_id, gateway_client)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.ready {
+            return Ok(());
+        }
         if let Some(state) = self.state.get() {
             visit.call(&state.target_id)?;
             visit.call(&state.gateway_client)?;
@@ -302,4 +388,69 @@ fn forget(slf: &Bound<'_, JavaObject>, name: &Bound<'_, PyString>) -> PyResult<(
         }
     }
     Ok(())
+}
+
+/// An attribute of `obj` found by the generic lookup (its dict, its class), else by `getattr`
+/// (then the class's `__getattr__` runs, as it would for `obj.name`).
+fn plain_attr<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    // SAFETY: both pointers are valid, borrowed references while the GIL is held;
+    // PyObject_GenericGetAttr returns a new reference, or NULL with an exception set, which
+    // `from_owned_ptr_or_err` takes over.
+    let found = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyObject_GenericGetAttr(obj.as_ptr(), name.as_ptr()),
+        )
+    };
+    match found {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_instance_of::<PyAttributeError>(py) => obj.getattr(name),
+        Err(e) => Err(e),
+    }
+}
+
+/// `ferry._native.JavaClass`: the native base of `ferry.java_gateway.JavaClass`, whose call (a
+/// constructor call) it makes natively. The class's name and gateway client are the Python
+/// attributes `_fqn` and `_gateway_client` of the subclass, read at each call; with input
+/// converters the call goes to the subclass's `_construct_converting(args)`.
+#[pyclass(
+    subclass,
+    frozen,
+    dict,
+    weakref,
+    module = "ferry._native",
+    name = "JavaClass"
+)]
+pub(crate) struct JavaClass {}
+
+#[pymethods]
+impl JavaClass {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> JavaClass {
+        JavaClass {}
+    }
+
+    /// Calls the public constructor that matches `args`.
+    #[pyo3(signature = (*args))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let client = plain_attr(slf.as_any(), intern!(py, "_gateway_client"))?;
+        if client.getattr(intern!(py, "_converters"))?.is_truthy()? {
+            return slf.call_method1(intern!(py, "_construct_converting"), (args,));
+        }
+        let fqn = plain_attr(slf.as_any(), intern!(py, "_fqn"))?;
+        let native = client.getattr(intern!(py, "_native"))?;
+        match (native.cast::<EmbeddedClient>(), fqn.cast::<PyString>()) {
+            (Ok(embedded), Ok(name)) => embedded.get().construct(py, name, args, &client),
+            _ => native.call_method1(intern!(py, "construct"), (fqn, args, &client)),
+        }
+    }
 }
