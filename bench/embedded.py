@@ -22,7 +22,8 @@ Rows:
 - where the time of one `sb.length()` goes, by library (`perf record` on the worker), when perf
   can record.
 
-The results go to bench/out/embedded/results.json and into BENCHMARKS.md, between the markers
+The results go to bench/out/embedded/results.json (results-quick.json for --quick) and into
+BENCHMARKS.md, between the markers
 `<!-- embedded:start -->` and `<!-- embedded:end -->` (the rest of the file is bench/run.py's).
 """
 
@@ -926,7 +927,7 @@ def markdown(data: dict[str, Any]) -> str:
         f"per-call time of batches of {data['settings']['batch']} calls (timeit, after a "
         "warm-up); bulk rows: the median of "
         f"{f.get('to_java', {}).get('runs', '?')} runs. The ratio is JPype's time divided by "
-        "ferry's: above 1, ferry is faster.",
+        "ferry's: above 1, ferry is faster." + _noise_text(data.get("noise")),
         "",
         "| row | embedded ferry | JPype | ferry vs JPype |",
         "|---|---|---|---|",
@@ -1036,6 +1037,18 @@ def markdown(data: dict[str, Any]) -> str:
     lines += _perf_lines(data)
     lines += ["", MARK_END]
     return "\n".join(lines) + "\n"
+
+
+def _noise_text(noise: dict[str, Any] | None) -> str:
+    """How busy the machine was (benchkit's CPU monitor), as a sentence."""
+    if not noise:
+        return ""
+    return (
+        f" Other processes took {noise['others_pct']:.0f}% of the machine's CPU time during the "
+        f"run (load average {noise['loadavg_start'][0]:.1f} at the start, "
+        f"{noise['loadavg_end'][0]:.1f} at the end): the bulk rows, timed by the wall clock, "
+        "move with it more than the per-call medians."
+    )
 
 
 def _missing(lib: dict[str, Any], key: str) -> str:
@@ -1352,6 +1365,10 @@ def main(argv: list[str]) -> int:
             _log(f"  - {problem}")
         return 2
     settings = settings_for(args.quick, args.rounds)
+    sys.path.insert(0, str(BENCH))
+    from benchkit.machine import CpuMonitor
+
+    monitor = CpuMonitor()
     ensure_jpype_venv()
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT))
@@ -1405,7 +1422,10 @@ def main(argv: list[str]) -> int:
                 library: profile_library(library, spec, workdir, args.core, seconds)
                 for library in LIBRARIES
             }
-    (OUT / "results.json").write_text(json.dumps(data, indent=1))
+    data["noise"] = monitor.finish()
+    # A quick run never replaces the figures of a full one.
+    name = "results-quick.json" if settings["quick"] else "results.json"
+    (OUT / name).write_text(json.dumps(data, indent=1))
     print(console(data))
     if not args.no_write:
         write_section(markdown(data), ROOT / "BENCHMARKS.md")
