@@ -41,6 +41,9 @@ python: venv jar ## build the Python package into .venv (extension, ferry.jar, C
 	mkdir -p python/ferry/_bin && install -m 755 $(RELEASE)/ferry python/ferry/_bin/ferry
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release -q
 	install -m 755 $(RELEASE)/ferry $(VENV)/bin/ferry
+	@# Remember these builds as release builds: the benchmarks refuse anything else, and a later
+	@# cargo build (the wheel test's) replaces the artifacts of target/release they are checked by.
+	cd bench && ../$(VPY) -c 'import ferry._native as n; from benchkit.build import release_problems; release_problems(n.__file__)'
 
 examples: ## compile the Java side of the examples into build/examples
 	mkdir -p build/examples
