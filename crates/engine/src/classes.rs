@@ -440,6 +440,17 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// The info of the class named `name` when the table has it already (no JNI call, no local
+    /// reference): what `class_by_name` answers first.
+    pub fn class_cached(&self, name: &str) -> Option<Arc<ClassInfo>> {
+        self.table
+            .by_name
+            .read()
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+    }
+
     /// The info of a class object.
     pub fn class_info(&self, cls: Local) -> JResult<Arc<ClassInfo>> {
         let name = self
@@ -483,8 +494,8 @@ impl Cx<'_> {
     /// A class by name: first the classes already met, then `Class.forName` with the thread's
     /// context class loader (a ClassNotFoundException is returned as thrown).
     pub fn class_by_name(&self, name: &str) -> JResult<Arc<ClassInfo>> {
-        if let Some(found) = self.table.by_name.read().get(name).and_then(|v| v.first()) {
-            return Ok(found.clone());
+        if let Some(found) = self.class_cached(name) {
+            return Ok(found);
         }
         let cls = self.known.class_for_name(self.env, name)?;
         self.class_info(cls)

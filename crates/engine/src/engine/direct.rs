@@ -182,9 +182,13 @@ impl Engine {
     /// `None` when the command must be made instead (nothing ran in Java then but the class's
     /// loading).
     pub fn construct_direct(&self, env: &Env, fqn: &str, args: &[Arg<'_>]) -> Option<Reply> {
-        let class = env
-            .with_frame(8, |env| self.class_named(&self.cx(env), fqn).ok())
-            .ok()??;
+        // A class met before is in the table: no local frame for the lookup.
+        let class = match self.cx(env).class_cached(fqn) {
+            Some(c) => c,
+            None => env
+                .with_frame(8, |env| self.class_named(&self.cx(env), fqn).ok())
+                .ok()??,
+        };
         let mut key: SmallVec<[(usize, usize); 4]> = SmallVec::new();
         for a in args {
             if let Arg::Object(e) = a {
