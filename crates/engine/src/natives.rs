@@ -13,7 +13,7 @@ use std::sync::Arc;
 use ferry_protocol::{CallbackCommand, Reply};
 use jni::sys::{JNIEnv, jlong, jobject};
 
-use crate::callback::CallbackFailure;
+use crate::callback::{CallbackFailure, ProxyMethod};
 use crate::engine::Engine;
 use crate::jni_raw::{Env, JResult, JniError, Local, NativeMethod};
 
@@ -105,7 +105,7 @@ extern "system" fn proxy_invoke(
     _cls: jobject,
     handle: jlong,
     id: jobject,
-    method: jobject,
+    method: jlong,
     args: jobject,
 ) -> jobject {
     // SAFETY: raw is the JNIEnv the JVM passed to this native method.
@@ -114,14 +114,17 @@ extern "system" fn proxy_invoke(
             let Some(owner) = owner_of(handle) else {
                 return Err("this Python proxy has no owner".into());
             };
+            let Some(method) = proxy_method_of(method) else {
+                return Err("this proxy call has no method".into());
+            };
             let target = opt_string(env, id)?.unwrap_or_default();
             let engine = owner.engine();
-            let (name, values) = engine
-                .callback_call(env, Local::from_raw(method), Local::from_raw(args))
+            let values = engine
+                .callback_args(env, Local::from_raw(args))
                 .map_err(|e| jni_message(env, e))?;
             let call = CallbackCommand::Call {
                 target,
-                method: name,
+                method: method.name.clone(),
                 args: values,
             };
             let reply = match owner.call_python(env, call) {
@@ -133,7 +136,7 @@ extern "system" fn proxy_invoke(
                     return Ok(std::ptr::null_mut());
                 }
             };
-            match engine.callback_result(env, Local::from_raw(method), reply) {
+            match engine.callback_result(env, &method.ret, reply) {
                 Ok(o) => Ok(o.raw()),
                 Err(CallbackFailure::Throw(t)) => {
                     env.throw(t);
@@ -144,6 +147,38 @@ extern "system" fn proxy_invoke(
                     Ok(std::ptr::null_mut())
                 }
             }
+        })
+    }
+}
+
+fn proxy_method_of(handle: jlong) -> Option<&'static ProxyMethod> {
+    if handle == 0 {
+        return None;
+    }
+    // SAFETY: handles come from proxy_describe (Box::into_raw, never freed: Java keeps each one
+    // for the rest of the process).
+    Some(unsafe { &*(handle as *const ProxyMethod) })
+}
+
+/// What proxy calls of `method` need (its name and return type), as a handle the Java handler
+/// keeps for every later call of that method. Never freed.
+extern "system" fn proxy_describe(
+    raw: *mut JNIEnv,
+    _cls: jobject,
+    handle: jlong,
+    method: jobject,
+) -> jlong {
+    // SAFETY: raw is the JNIEnv the JVM passed to this native method.
+    unsafe {
+        guard(raw, 0, |env| {
+            let Some(owner) = owner_of(handle) else {
+                return Err("this Python proxy has no owner".into());
+            };
+            let described = owner
+                .engine()
+                .proxy_method(env, Local::from_raw(method))
+                .map_err(|e| jni_message(env, e))?;
+            Ok(Box::into_raw(Box::new(described)) as jlong)
         })
     }
 }
@@ -169,8 +204,13 @@ pub fn register_proxy_natives(env: &Env) -> JResult<()> {
             &[
                 NativeMethod {
                     name: c"invoke0",
-                    sig: c"(JLjava/lang/String;Ljava/lang/reflect/Method;[Ljava/lang/Object;)Ljava/lang/Object;",
+                    sig: c"(JLjava/lang/String;J[Ljava/lang/Object;)Ljava/lang/Object;",
                     fn_ptr: proxy_invoke as *mut c_void,
+                },
+                NativeMethod {
+                    name: c"describe",
+                    sig: c"(JLjava/lang/reflect/Method;)J",
+                    fn_ptr: proxy_describe as *mut c_void,
                 },
                 NativeMethod {
                     name: c"released",

@@ -8,6 +8,7 @@ import java.lang.reflect.Proxy;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The handler behind every Java proxy of a Python object: each call goes to the native engine,
@@ -49,10 +50,34 @@ final class PythonProxyHandler implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        return invoke0(owner, id, method, args == null ? new Object[0] : args);
+        Long described = METHODS.get(method);
+        long m = described != null ? described.longValue() : describeOnce(owner, method);
+        return invoke0(owner, id, m, args == null ? NO_ARGS : args);
     }
 
-    private static native Object invoke0(long owner, String id, Method method, Object[] args) throws Throwable;
+    private static long describeOnce(long owner, Method method) {
+        synchronized (METHODS) {
+            Long described = METHODS.get(method);
+            if (described != null) {
+                return described.longValue();
+            }
+            long m = describe(owner, method);
+            METHODS.put(method, Long.valueOf(m));
+            return m;
+        }
+    }
+
+    private static final Object[] NO_ARGS = new Object[0];
+
+    /**
+     * The native engine's handle for each method called so far (its name and return type,
+     * worked out once); kept for the rest of the process, like the handles themselves.
+     */
+    private static final ConcurrentHashMap<Method, Long> METHODS = new ConcurrentHashMap<Method, Long>();
+
+    private static native long describe(long owner, Method method);
+
+    private static native Object invoke0(long owner, String id, long method, Object[] args) throws Throwable;
 
     static native void released(long owner, String id);
 
