@@ -41,7 +41,15 @@ def test_many_python_threads_at_once(run: Any) -> None:
             live = g.jvm.java.lang.Thread.getAllStackTraces().keySet()
             return sorted(t.getName() for t in live if t.getName().startswith("python-thread-"))
 
-        report(errors=errors, results=results, live_after=python_java_threads(),
+        # A Python thread detaches when its OS thread exits, which join() does not wait for.
+        import time
+        deadline = time.monotonic() + 10
+        live_after = python_java_threads()
+        while live_after and time.monotonic() < deadline:
+            time.sleep(0.01)
+            live_after = python_java_threads()
+
+        report(errors=errors, results=results, live_after=live_after,
                main=ep.currentThreadName())
         """
     )
