@@ -1126,7 +1126,9 @@ def _derived_lines(data: dict[str, Any]) -> list[str]:
         for library in LIBRARIES:
             a = _variant_ns(s.get(library, {}), plus)
             b = _variant_ns(s.get(library, {}), minus)
-            cells.append(f"{a - b:.0f} ns" if a is not None and b is not None else "-")
+            cells.append(
+                f"{round(a - b)} ns" if a is not None and b is not None else "-"
+            )
         lines.append(f"| {what} | {how} | {' | '.join(cells)} |")
     return lines
 
