@@ -105,13 +105,55 @@ fn seconds(name: &str, v: Option<f64>) -> PyResult<Option<Duration>> {
 }
 
 /// The answer text py4j would have returned for a reply that carries none of its own.
-fn reply_text(reply: &Reply) -> String {
+pub(crate) fn reply_text(reply: &Reply) -> String {
     let mut out = Vec::new();
     encode_reply(reply, Side::Java, &mut out);
     let text = String::from_utf8_lossy(&out);
     text.trim_start_matches('!')
         .trim_end_matches('\n')
         .to_owned()
+}
+
+/// `request`'s `(kind, value)` for a reply (both clients): `raw` is the answer text as read,
+/// when the transport has one.
+pub(crate) fn request_answer<'py>(
+    py: Python<'py>,
+    reply: Reply,
+    raw: Option<String>,
+    owner: &Bound<'py, PyAny>,
+    target_id: Option<&Bound<'py, PyAny>>,
+    name: Option<&Bound<'py, PyAny>>,
+    raise_errors: bool,
+) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
+    let none = || py.None().into_bound(py);
+    Ok(match reply {
+        Reply::Success(v) => ("y", to_python(py, v, owner)?),
+        Reply::Empty => ("y", none()),
+        Reply::NoMember => ("o", none()),
+        Reply::StaticMethod => ("m", none()),
+        Reply::Class(fqn) => (
+            "c",
+            fqn.map_or_else(none, |f| PyString::new(py, &f).into_any()),
+        ),
+        Reply::Package => ("p", none()),
+        other => {
+            let answer = raw.unwrap_or_else(|| reply_text(&other));
+            if raise_errors {
+                let none = none();
+                let target = target_id.unwrap_or(&none);
+                let name = name.unwrap_or(&none);
+                (
+                    "x",
+                    hooks::get(py)?
+                        .error_handler
+                        .bind(py)
+                        .call1((answer, owner, target, name))?,
+                )
+            } else {
+                ("x", PyString::new(py, &answer).into_any())
+            }
+        }
+    })
 }
 
 impl PyClient {
@@ -900,35 +942,15 @@ impl PyClient {
     ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
         let command = command.to_str()?;
         let response = self.roundtrip(py, Some(owner), command.as_bytes(), Options::default())?;
-        let none = || py.None().into_bound(py);
-        Ok(match response.reply {
-            Reply::Success(v) => ("y", to_python(py, v, owner)?),
-            Reply::Empty => ("y", none()),
-            Reply::NoMember => ("o", none()),
-            Reply::StaticMethod => ("m", none()),
-            Reply::Class(fqn) => (
-                "c",
-                fqn.map_or_else(none, |f| PyString::new(py, &f).into_any()),
-            ),
-            Reply::Package => ("p", none()),
-            other => {
-                let answer = response.raw.unwrap_or_else(|| reply_text(&other));
-                if raise_errors {
-                    let none = none();
-                    let target = target_id.unwrap_or(&none);
-                    let name = name.unwrap_or(&none);
-                    (
-                        "x",
-                        hooks::get(py)?
-                            .error_handler
-                            .bind(py)
-                            .call1((answer, owner, target, name))?,
-                    )
-                } else {
-                    ("x", PyString::new(py, &answer).into_any())
-                }
-            }
-        })
+        request_answer(
+            py,
+            response.reply,
+            response.raw,
+            owner,
+            target_id,
+            name,
+            raise_errors,
+        )
     }
 
     /// py4j's `send_command`: sends an encoded command and returns the answer line without its

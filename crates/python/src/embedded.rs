@@ -17,7 +17,7 @@ use ferry_client::Retained;
 use ferry_engine::jni_raw::{Env, Local};
 use ferry_engine::natives::{ProxyOwner, owner_handle};
 use ferry_engine::{Arg, CallSite, Engine, Entry, Outcome, Target};
-use ferry_protocol::text::{Decoder, Incoming, Side, encode_reply};
+use ferry_protocol::text::{Decoder, Incoming, Side};
 use ferry_protocol::{CallTarget, CallbackCommand, Command, Elem, RefKind, Reply, Value};
 use parking_lot::{Mutex, RwLock};
 use pyo3::PyTraverseError;
@@ -29,7 +29,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::bulk::{self, Enc};
 use crate::callback::{Dispatcher, PyHandler};
-use crate::client::PyClient;
+use crate::client::{PyClient, reply_text, request_answer};
 use crate::decode::to_python;
 use crate::embedded_args::{Args, RawArray, direct_args, jtype_of, materialize};
 use crate::embedded_threads::{exiting, in_java};
@@ -319,16 +319,6 @@ impl Native {
 }
 
 // ------------------------------------------------------------------------------ the client
-
-/// The answer text py4j would have read for a reply (without its `!`).
-fn reply_text(reply: &Reply) -> String {
-    let mut out = Vec::new();
-    encode_reply(reply, Side::Java, &mut out);
-    let text = String::from_utf8_lossy(&out);
-    text.trim_start_matches('!')
-        .trim_end_matches('\n')
-        .to_owned()
-}
 
 fn outcome_reply(outcome: Outcome) -> Reply {
     match outcome {
@@ -1067,35 +1057,7 @@ impl EmbeddedClient {
         self.check_connected(py, Some(owner))?;
         let command = Self::decode(py, command.to_str()?)?;
         let reply = outcome_reply(self.execute(py, command)?);
-        let none = || py.None().into_bound(py);
-        Ok(match reply {
-            Reply::Success(v) => ("y", to_python(py, v, owner)?),
-            Reply::Empty => ("y", none()),
-            Reply::NoMember => ("o", none()),
-            Reply::StaticMethod => ("m", none()),
-            Reply::Class(fqn) => (
-                "c",
-                fqn.map_or_else(none, |f| PyString::new(py, &f).into_any()),
-            ),
-            Reply::Package => ("p", none()),
-            other => {
-                let answer = reply_text(&other);
-                if raise_errors {
-                    let none = none();
-                    let target = target_id.unwrap_or(&none);
-                    let name = name.unwrap_or(&none);
-                    (
-                        "x",
-                        hooks::get(py)?
-                            .error_handler
-                            .bind(py)
-                            .call1((answer, owner, target, name))?,
-                    )
-                } else {
-                    ("x", PyString::new(py, &answer).into_any())
-                }
-            }
-        })
+        request_answer(py, reply, None, owner, target_id, name, raise_errors)
     }
 
     /// py4j's `send_command`: runs an encoded command and returns the answer text without its
