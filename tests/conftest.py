@@ -56,11 +56,9 @@ import contextlib
 import gc
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -77,6 +75,7 @@ import py4j.java_gateway
 import py4j.protocol
 import py4j.version
 import pytest
+from javakit import compile_java, py4j_jar, runtime_java_home
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
@@ -196,57 +195,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # --------------------------------------------------------------------------- Java
 
 
-def jdk_home() -> Path:
-    """The JDK that compiles the fixtures: JAVA_HOME, else two folders above the real javac."""
-    env = os.environ.get("JAVA_HOME")
-    if env and (Path(env) / "bin" / "javac").exists():
-        return Path(env)
-    javac = shutil.which("javac")
-    if javac is None:
-        raise RuntimeError(
-            "no javac on the PATH and no JAVA_HOME: a JDK is needed to compile the fixtures"
-        )
-    return Path(os.path.realpath(javac)).parent.parent
-
-
-def runtime_java_home() -> Path:
-    """The Java runtime of the servers: FERRY_TEST_JAVA_HOME, else the compiling JDK."""
-    env = os.environ.get("FERRY_TEST_JAVA_HOME")
-    return Path(env) if env else jdk_home()
-
-
-def py4j_jar() -> Path:
-    jar = Path(sys.prefix) / "share" / "py4j" / f"py4j{py4j.version.__version__}.jar"
-    if jar.exists():
-        return jar
-    found = py4j.java_gateway.find_jar_path()
-    if not found:
-        raise RuntimeError(
-            f"the py4j jar is missing (looked for {jar}): pip install py4j"
-        )
-    return Path(found)
-
-
 def compile_fixtures(out_dir: Path) -> Path:
-    sources = sorted(str(p) for p in FIXTURE_SOURCES.glob("*.java"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        str(jdk_home() / "bin" / "javac"),
-        "-encoding",
-        "UTF-8",
-        "-Xlint:all",
-        "-d",
-        str(out_dir),
-        "-cp",
-        str(py4j_jar()),
-        *sources,
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"javac failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-        )
-    return out_dir
+    return compile_java(FIXTURE_SOURCES, out_dir)
 
 
 # --------------------------------------------------------------------------- server processes

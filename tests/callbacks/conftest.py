@@ -26,7 +26,6 @@ import gc
 import itertools
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +47,7 @@ import py4j.java_gateway
 import py4j.protocol
 import py4j.version
 import pytest
+from javakit import compile_java, py4j_jar, runtime_java_home
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = TESTS_DIR.parent
@@ -84,55 +84,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # --------------------------------------------------------------------------- Java
 
 
-def jdk_home() -> Path:
-    env = os.environ.get("JAVA_HOME")
-    if env and (Path(env) / "bin" / "javac").exists():
-        return Path(env)
-    javac = shutil.which("javac")
-    if javac is None:
-        raise RuntimeError(
-            "no javac on the PATH and no JAVA_HOME: a JDK compiles the fixtures"
-        )
-    return Path(os.path.realpath(javac)).parent.parent
-
-
-def runtime_java_home() -> Path:
-    env = os.environ.get("FERRY_TEST_JAVA_HOME")
-    return Path(env) if env else jdk_home()
-
-
-def py4j_jar() -> Path:
-    jar = Path(sys.prefix) / "share" / "py4j" / f"py4j{py4j.version.__version__}.jar"
-    if jar.exists():
-        return jar
-    found = py4j.java_gateway.find_jar_path()
-    if not found:
-        raise RuntimeError(
-            f"the py4j jar is missing (looked for {jar}): pip install py4j"
-        )
-    return Path(found)
-
-
 @pytest.fixture(scope="session")
 def callback_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/java/callbacks, compiled (package ``callbacks``)."""
-    out = tmp_path_factory.mktemp("callback-classes")
-    sources = sorted(str(p) for p in SOURCES.glob("*.java"))
-    cmd = [
-        str(jdk_home() / "bin" / "javac"),
-        "-encoding",
-        "UTF-8",
-        "-Xlint:all",
-        "-d",
-        str(out),
-        "-cp",
-        str(py4j_jar()),
-        *sources,
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"javac failed:\n{done.stdout}{done.stderr}")
-    return out
+    return compile_java(SOURCES, tmp_path_factory.mktemp("callback-classes"))
 
 
 def free_port() -> int:
