@@ -437,6 +437,14 @@ fn typed_list(
     Ok(())
 }
 
+/// Appends each number's little-endian bytes.
+fn put_le<T: Copy, const N: usize>(out: &mut Vec<u8>, v: &[T], bytes: fn(T) -> [u8; N]) {
+    out.reserve(v.len() * N);
+    for &x in v {
+        out.extend_from_slice(&bytes(x));
+    }
+}
+
 fn list_items(
     items: Vec<Bound<'_, PyAny>>,
     enc: &mut Enc<'_, '_>,
@@ -448,36 +456,21 @@ fn list_items(
         Homogeneous::Ints(v) => typed_list(
             Elem::Int,
             v.len(),
-            |out| {
-                out.reserve(v.len() * 4);
-                for x in &v {
-                    out.extend_from_slice(&x.to_le_bytes());
-                }
-            },
+            |out| put_le(out, &v, i32::to_le_bytes),
             out,
             bs,
         ),
         Homogeneous::Longs(v) => typed_list(
             Elem::Long,
             v.len(),
-            |out| {
-                out.reserve(v.len() * 8);
-                for x in &v {
-                    out.extend_from_slice(&x.to_le_bytes());
-                }
-            },
+            |out| put_le(out, &v, i64::to_le_bytes),
             out,
             bs,
         ),
         Homogeneous::Doubles(v) => typed_list(
             Elem::Double,
             v.len(),
-            |out| {
-                out.reserve(v.len() * 8);
-                for x in &v {
-                    out.extend_from_slice(&x.to_le_bytes());
-                }
-            },
+            |out| put_le(out, &v, f64::to_le_bytes),
             out,
             bs,
         ),
