@@ -507,7 +507,7 @@ impl Client {
                     },
                     Some(StreamReader {
                         conn: None,
-                        pending: bytes,
+                        pending: bytes.into_vec(),
                     }),
                 ),
                 _ => (response, None),

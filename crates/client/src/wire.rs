@@ -766,7 +766,7 @@ mod tests {
         let len = u32::from_le_bytes(wire[0..4].try_into().unwrap()) as usize;
         let cmd = decode_command(&header, &wire[HEADER_LEN..4 + len]).unwrap();
         match cmd {
-            Command::Call { args, .. } => assert_eq!(args, vec![Value::Bytes(data.clone())]),
+            Command::Call { args, .. } => assert_eq!(args, vec![Value::Bytes(data.clone().into())]),
             other => panic!("{other:?}"),
         }
         // A hole outside the frames is refused.
@@ -829,7 +829,7 @@ mod tests {
         let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let mut frame = Vec::new();
         encode_reply(
-            &Reply::Success(Value::Bytes(payload.clone())),
+            &Reply::Success(Value::Bytes(payload.clone().into())),
             9,
             &mut frame,
         );

@@ -382,7 +382,10 @@ pub fn to_python(cx: &Cx, registry: &Registry, o: Local, depth: usize) -> Result
                 // SAFETY: the array's component type is t.
                 let data = unsafe { env.primitive_array_to_le(o, t)? };
                 let elem = elem_of(t).ok_or(JniError::Failed("void array"))?;
-                return Ok(Value::Array(Prims { elem, data }));
+                return Ok(Value::Array(Prims {
+                    elem,
+                    data: data.into(),
+                }));
             }
         }
         Flavor::Decimal => return object_value(cx, registry, o),
@@ -456,7 +459,10 @@ fn typed_list(cx: &Cx, h: Local) -> JResult<Option<Value>> {
         if env.is_instance_of(h, cls) {
             // SAFETY: h is an array of this element type (checked just above).
             let data = unsafe { env.primitive_array_to_le(h, jtype_of(elem))? };
-            return Ok(Some(Value::TypedList(Prims { elem, data })));
+            return Ok(Some(Value::TypedList(Prims {
+                elem,
+                data: data.into(),
+            })));
         }
     }
     // Packed strings: {char[] data, int[] ends}.
@@ -477,6 +483,8 @@ fn typed_list(cx: &Cx, h: Local) -> JResult<Option<Value>> {
         out.push(Value::String(String::from_utf16_lossy(&units[start..end])));
         start = end;
     }
+    crate::spare::give_back(chars);
+    crate::spare::give_back(ends);
     Ok(Some(Value::List(out)))
 }
 

@@ -178,7 +178,7 @@ pub fn object_value(cx: &Cx, registry: &Registry, o: Local) -> JResult<Value> {
         ])));
     }
     if is(&k.byte_array) {
-        return Ok(Value::Bytes(env.byte_array(o)?));
+        return Ok(Value::Bytes(env.byte_array(o)?.into()));
     }
     if is(&k.big_decimal) {
         return Ok(Value::Decimal(k.big_decimal_plain(env, o)?));

@@ -692,7 +692,7 @@ impl Env {
     /// The contents of a `byte[]`.
     pub fn byte_array(&self, array: Local) -> JResult<Vec<u8>> {
         let len = self.array_length(array).max(0) as usize;
-        let mut out = vec![0u8; len];
+        let mut out = crate::spare::buffer(len);
         // SAFETY: out has room for len bytes; the region is the whole array.
         unsafe {
             (self.fns().v1_2.GetByteArrayRegion)(
@@ -787,7 +787,7 @@ impl Env {
         let size = jtype_size(ty).ok_or(JniError::Failed("not a primitive type"))?;
         let len = self.array_length(array).max(0);
         let n = len as usize * size;
-        let mut out = vec![0u8; n];
+        let mut out = crate::spare::buffer(n);
         let mut words = Vec::new();
         let aligned = (out.as_ptr() as usize) % size == 0;
         let p: *mut u8 = if aligned {

@@ -18,6 +18,7 @@ mod known;
 pub mod natives;
 mod registry;
 mod resolve;
+pub mod spare;
 mod views;
 
 pub use callback::CallbackFailure;

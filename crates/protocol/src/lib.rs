@@ -14,12 +14,14 @@
 #![forbid(unsafe_code)]
 
 pub mod binary;
+mod blob;
 mod command;
 mod error;
 mod reply;
 pub mod text;
 mod value;
 
+pub use blob::Blob;
 pub use command::{
     ArrayCommand, CallTarget, CallbackCommand, Command, DirCommand, HelpTarget, ListCommand,
     ViewCommand,

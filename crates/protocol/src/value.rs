@@ -1,5 +1,7 @@
 //! The value model: what travels as an argument, a return value or an error payload.
 
+use crate::Blob;
+
 /// Id of the entry point object on the Java side (and of the Python server entry point on the
 /// Python side).
 pub const ENTRY_POINT_ID: &str = "t";
@@ -208,13 +210,14 @@ pub struct Prims {
     /// The element type.
     pub elem: Elem,
     /// The elements, little-endian, `len() * elem.size()` bytes.
-    pub data: Vec<u8>,
+    pub data: Blob,
 }
 
 impl Prims {
     /// Elements of `elem` from raw little-endian bytes; `None` if the length is not a multiple
     /// of the element size.
-    pub fn new(elem: Elem, data: Vec<u8>) -> Option<Prims> {
+    pub fn new(elem: Elem, data: impl Into<Blob>) -> Option<Prims> {
+        let data = data.into();
         (data.len() % elem.size() == 0).then_some(Prims { elem, data })
     }
 
@@ -232,7 +235,11 @@ impl Prims {
     pub fn from_i32(values: &[i32]) -> Prims {
         Prims {
             elem: Elem::Int,
-            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data: values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>()
+                .into(),
         }
     }
 
@@ -240,7 +247,11 @@ impl Prims {
     pub fn from_i64(values: &[i64]) -> Prims {
         Prims {
             elem: Elem::Long,
-            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data: values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>()
+                .into(),
         }
     }
 
@@ -248,7 +259,11 @@ impl Prims {
     pub fn from_f64(values: &[f64]) -> Prims {
         Prims {
             elem: Elem::Double,
-            data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data: values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>()
+                .into(),
         }
     }
 }
@@ -280,7 +295,7 @@ pub enum Value {
     /// `s`: a string (Java `String` and `char`).
     String(String),
     /// `j`: bytes, by value (Java `byte[]`).
-    Bytes(Vec<u8>),
+    Bytes(Blob),
     /// A reference to an object held by the peer, with its kind and its id (`o12`, `t`, ...).
     Ref(RefKind, String),
     /// `f`: a Python object that implements Java interfaces: its id in the Python proxy pool and

@@ -5,8 +5,9 @@
 mod strategies;
 
 use ferry_protocol::binary::{
-    FrameDecoder, FrameKind, HELLO_LINE, Hello, decode_callback, decode_command, decode_reply,
-    encode_callback, encode_command, encode_reply, encode_value, features, is_callback_op,
+    FrameDecoder, FrameKind, HELLO_LINE, Hello, decode_callback, decode_command,
+    decode_command_shared, decode_reply, encode_callback, encode_command, encode_reply,
+    encode_value, features, is_callback_op,
 };
 use ferry_protocol::{CallbackCommand, Command, Elem, Prims, Reply, Value};
 use proptest::collection::vec;
@@ -181,7 +182,7 @@ fn raw_elements_are_aligned_to_eight_bytes_in_the_body() {
         let mut bytes = Vec::new();
         encode_command(&call, 1, &mut bytes);
         let f = frames(&bytes, &[]).remove(0);
-        let needle = doubles.data.as_slice();
+        let needle = &doubles.data[..];
         let at = f
             .body
             .windows(needle.len())
@@ -219,7 +220,7 @@ fn a_large_frame_arrives_in_pieces_and_is_copied_once_into_its_own_buffer() {
 
 #[test]
 fn a_recycled_body_receives_the_next_large_frame_whole() {
-    let first = Value::Bytes(vec![0xAB; 300_000]);
+    let first = Value::Bytes(vec![0xAB; 300_000].into());
     let second = Value::Bytes((0..200_000u32).map(|i| (i * 7) as u8).collect());
     let mut d = FrameDecoder::new();
     let mut bodies = Vec::new();
@@ -250,6 +251,84 @@ fn a_recycled_body_receives_the_next_large_frame_whole() {
     // The second, smaller frame was received into the first one's buffer (a buffer of its own
     // would be as large as its body).
     assert!(bodies[1] >= 300_000, "{bodies:?}");
+}
+
+/// Receives `bytes` through `d` in pieces of at most `piece` bytes; the one frame they hold.
+fn receive(d: &mut FrameDecoder, bytes: &[u8], piece: usize) -> ferry_protocol::binary::Frame {
+    let mut at = 0;
+    loop {
+        let n = d
+            .fill(1 << 20, |spare| {
+                let n = spare.len().min(bytes.len() - at).min(piece);
+                spare[..n].copy_from_slice(&bytes[at..at + n]);
+                Ok::<usize, ()>(n)
+            })
+            .unwrap();
+        at += n;
+        if let Some(f) = d.next().unwrap() {
+            return f;
+        }
+    }
+}
+
+#[test]
+fn a_recycled_body_shrunk_then_grown_holds_only_the_new_frame() {
+    let values = [
+        Value::Bytes(vec![0xAB; 300_000].into()),
+        Value::Bytes((0..200_000u32).map(|i| (i * 7) as u8).collect()),
+        Value::Bytes((0..300_000u32).map(|i| (i * 13) as u8).collect()),
+    ];
+    let mut d = FrameDecoder::new();
+    for v in &values {
+        let mut bytes = Vec::new();
+        encode_reply(&Reply::Success(v.clone()), 3, &mut bytes);
+        let f = receive(&mut d, &bytes, 70_000);
+        assert_eq!(
+            f.body.len(),
+            bytes.len() - ferry_protocol::binary::HEADER_LEN
+        );
+        assert_eq!(
+            decode_reply(&f.header, &f.body).unwrap(),
+            Reply::Success(v.clone())
+        );
+        d.recycle(f.body);
+    }
+}
+
+#[test]
+fn a_shared_body_lends_its_large_values_and_comes_back_when_they_are_gone() {
+    let big = Prims::from_f64(&(0..10_000).map(f64::from).collect::<Vec<_>>());
+    let call = Command::Call {
+        target: ferry_protocol::CallTarget::Object("o1".into()),
+        method: "m".into(),
+        args: vec![
+            Value::Array(big.clone()),
+            Value::Bytes(vec![1, 2, 3].into()),
+            Value::Bytes(vec![7; 5000].into()),
+        ],
+    };
+    let mut bytes = Vec::new();
+    encode_command(&call, 4, &mut bytes);
+    let f = frames(&bytes, &[]).remove(0);
+    let body = std::sync::Arc::new(f.body);
+    let decoded = decode_command_shared(&f.header, &body).unwrap();
+    assert_eq!(decoded, call);
+    let Command::Call { args, .. } = &decoded else {
+        unreachable!("decoded as the call above")
+    };
+    let shared: Vec<bool> = args
+        .iter()
+        .map(|a| match a {
+            Value::Array(p) => p.data.is_shared(),
+            Value::Bytes(b) => b.is_shared(),
+            _ => false,
+        })
+        .collect();
+    // Windows on the body for the large ones, copies for the small one.
+    assert_eq!(shared, [true, false, true]);
+    let body = std::sync::Arc::try_unwrap(body).expect_err("lent to the values");
+    drop(decoded);
+    assert!(std::sync::Arc::try_unwrap(body).is_ok());
 }
 
 #[test]

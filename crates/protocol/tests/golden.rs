@@ -520,11 +520,11 @@ fn value_tags() {
         (Value::Decimal("150".into()), None, Some("D150")),
         (s("a\tb"), Some("sa\tb"), Some("sa\tb")),
         (
-            Value::Bytes(vec![0, 1, 2, 255]),
+            Value::Bytes(vec![0, 1, 2, 255].into()),
             Some("jAAEC/w=="),
             Some("jAAEC/w=="),
         ),
-        (Value::Bytes(vec![]), Some("j"), Some("j")),
+        (Value::Bytes(vec![].into()), Some("j"), Some("j")),
         (r(RefKind::Object, "o7"), Some("ro7"), Some("ro7")),
         (r(RefKind::Object, "j"), Some("rj"), Some("rj")),
         (r(RefKind::List, "o3"), None, Some("lo3")),

@@ -51,10 +51,10 @@ pub(crate) fn encode_arg(
         escape_into(s.to_str()?, out);
         out.push(b'\n');
     } else if let Ok(b) = obj.cast::<PyBytes>() {
-        encode_value(&Value::Bytes(b.as_bytes().to_vec()), Side::Python, out);
+        encode_value(&Value::Bytes(b.as_bytes().into()), Side::Python, out);
         out.push(b'\n');
     } else if let Ok(b) = obj.cast::<PyByteArray>() {
-        encode_value(&Value::Bytes(b.to_vec()), Side::Python, out);
+        encode_value(&Value::Bytes(b.to_vec().into()), Side::Python, out);
         out.push(b'\n');
     } else if obj.is_instance(hooks::get(py)?.decimal.bind(py))? {
         out.push(b'D');

@@ -12,13 +12,14 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ferry_engine::Outcome;
 use ferry_engine::jni_raw::Env;
 use ferry_protocol::binary::{self, FrameDecoder, FrameKind, HELLO_LINE, Hello};
 use ferry_protocol::text::{self, Decoder, Incoming, Side};
-use ferry_protocol::{CallbackCommand, Command, ProtocolError, Reply, Value};
+use ferry_protocol::{Blob, CallbackCommand, Command, ProtocolError, Reply, Value};
 
 use crate::server::Server;
 use crate::transport::Conn;
@@ -42,9 +43,25 @@ struct Io {
     out: Vec<u8>,
     /// Large raw values of replies in `out`, written from where they are rather than copied
     /// into it: (offset in `out`, bytes), by offset.
-    raw: Vec<(usize, Vec<u8>)>,
+    raw: Vec<(usize, Blob)>,
     /// Ids of the requests this side sends (v2 callbacks).
     next_id: u32,
+    /// The body of the last large request, shared with the values decoded from it.
+    lent: Option<Arc<Vec<u8>>>,
+}
+
+/// Request bodies at least this large are shared with their decoded values (see
+/// [`binary::decode_command_shared`]) rather than copied out of.
+const SHARED_BODY_MIN: usize = 64 * 1024;
+
+/// Gives the body of the last large request back to the decoder when no value of it is left,
+/// so that the next large frame is received into memory already touched.
+fn take_back(wire: &mut Wire, lent: &mut Option<Arc<Vec<u8>>>) {
+    if let (Wire::Binary(d), Some(body)) = (wire, lent.take()) {
+        if let Ok(body) = Arc::try_unwrap(body) {
+            d.recycle(body);
+        }
+    }
 }
 
 /// Raw values (primitive arrays, bytes) at least this long are not copied into `out`.
@@ -79,6 +96,12 @@ impl Io {
             }
         }
         self.out.clear();
+        // The copies out of the Java heap receive the next large values.
+        for (_, data) in raw {
+            if let Ok(v) = data.try_into_vec() {
+                ferry_engine::spare::give_back(v);
+            }
+        }
         Ok(())
     }
 
@@ -103,16 +126,26 @@ impl Io {
                 let n = p.len();
                 let empty = Value::Array(ferry_protocol::Prims {
                     elem: p.elem,
-                    data: Vec::new(),
+                    data: Blob::default(),
                 });
                 (binary::HEADER_LEN + 2, (n, p.data), empty)
             }
             Reply::Success(Value::Bytes(b)) if b.len() >= RAW_MIN => (
                 binary::HEADER_LEN + 1,
                 (b.len(), b),
-                Value::Bytes(Vec::new()),
+                Value::Bytes(Blob::default()),
             ),
-            other => return self.reply(&other, id),
+            other => {
+                self.reply(&other, id);
+                // A typed list's elements were copied into the frame: their buffer receives
+                // the next large copy out of the Java heap.
+                if let Reply::Success(Value::TypedList(p)) = other {
+                    if let Ok(v) = p.data.try_into_vec() {
+                        ferry_engine::spare::give_back(v);
+                    }
+                }
+                return;
+            }
         };
         let (count, data) = data;
         let (Ok(count), Ok(len)) = (u32::try_from(count), u32::try_from(data.len())) else {
@@ -228,6 +261,7 @@ impl Session {
                 out: Vec::with_capacity(4096),
                 raw: Vec::new(),
                 next_id: 1,
+                lent: None,
             }),
             authenticated: Cell::new(authenticated),
             outgoing,
@@ -315,7 +349,9 @@ impl Session {
         let mut io = self.io.borrow_mut();
         loop {
             if self.sniff(&mut io) {
-                match next_message(&mut io.wire) {
+                let Io { wire, lent, .. } = &mut *io;
+                take_back(wire, lent);
+                match next_message(wire, lent) {
                     Ok(Some(m)) => return Ok(Read::Message(m)),
                     Ok(None) => {}
                     Err(e) => {
@@ -447,7 +483,7 @@ impl Session {
                     Ok(())
                 });
                 match r {
-                    Ok(()) => self.reply(&Reply::Success(Value::Bytes(bytes)), id),
+                    Ok(()) => self.reply(&Reply::Success(Value::Bytes(bytes.into())), id),
                     Err(e) => self.reply(
                         &Reply::error_message(format!("ferry.Py4JException: {e}")),
                         id,
@@ -526,7 +562,10 @@ impl Session {
 }
 
 /// Decodes the next message of either wire format.
-fn next_message(wire: &mut Wire) -> Result<Option<Msg>, ProtocolError> {
+fn next_message(
+    wire: &mut Wire,
+    lent: &mut Option<Arc<Vec<u8>>>,
+) -> Result<Option<Msg>, ProtocolError> {
     match wire {
         Wire::Sniffing(_) => Ok(None),
         Wire::Text(d) => Ok(d.next()?.map(|m| match m {
@@ -549,6 +588,15 @@ fn next_message(wire: &mut Wire) -> Result<Option<Msg>, ProtocolError> {
                     id: h.id,
                 },
                 FrameKind::Notice => Msg::Notice(binary::decode_command(&h, &frame.body)?),
+                FrameKind::Request if frame.body.len() >= SHARED_BODY_MIN => {
+                    // The command's large values are windows on the body: no copy before
+                    // they reach Java. The body is taken back for the next large frame once
+                    // they are gone (`take_back`).
+                    let body = Arc::new(frame.body);
+                    let cmd = binary::decode_command_shared(&h, &body)?;
+                    *lent = Some(body);
+                    return Ok(Some(Msg::Command { cmd, id: h.id }));
+                }
                 FrameKind::Request => Msg::Command {
                     cmd: binary::decode_command(&h, &frame.body)?,
                     id: h.id,

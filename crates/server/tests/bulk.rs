@@ -86,7 +86,10 @@ fn nested_values_go_both_ways() {
             Value::Int(7),
             Value::Set(vec![Value::Double(1.5), Value::Null]),
         ),
-        (Value::String("raw".into()), Value::Bytes(vec![0, 1, 255])),
+        (
+            Value::String("raw".into()),
+            Value::Bytes(vec![0, 1, 255].into()),
+        ),
         (
             Value::String("big".into()),
             Value::BigInteger("123456789012345678901234567890".into()),
@@ -125,7 +128,7 @@ fn nested_values_go_both_ways() {
     }
     assert_eq!(
         find(&Value::String("raw".into())),
-        Value::Bytes(vec![0, 1, 255])
+        Value::Bytes(vec![0, 1, 255].into())
     );
     assert_eq!(
         find(&Value::String("big".into())),

@@ -409,7 +409,7 @@ fn serve_v2(
                     return;
                 }
                 Action::Stream => binary::encode_reply(
-                    &Reply::Success(Value::Bytes(b"hello stream".to_vec())),
+                    &Reply::Success(Value::Bytes(b"hello stream".to_vec().into())),
                     h.id,
                     &mut out,
                 ),

@@ -1,9 +1,11 @@
 //! Values, commands and replies in binary frames (docs/protocol-v2.md, sections 3 to 5).
 
+use std::sync::Arc;
+
 use super::frame::{FrameHeader, FrameKind, begin_frame, finish_frame};
 use crate::{
-    ArrayCommand, CallTarget, CallbackCommand, Command, DirCommand, Elem, HelpTarget, ListCommand,
-    Prims, ProtocolError, RefKind, Reply, TemporalKind, Value, ViewCommand,
+    ArrayCommand, Blob, CallTarget, CallbackCommand, Command, DirCommand, Elem, HelpTarget,
+    ListCommand, Prims, ProtocolError, RefKind, Reply, TemporalKind, Value, ViewCommand,
 };
 
 fn malformed(detail: impl Into<String>) -> ProtocolError {
@@ -13,15 +15,45 @@ fn malformed(detail: impl Into<String>) -> ProtocolError {
     }
 }
 
+/// Raw values at least this long are windows on a shared frame body rather than copies.
+const SHARE_MIN: usize = 4096;
+
 /// Reads the fields of a frame body.
 pub(crate) struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
+    /// The body, when it is shared: large raw values become windows on it.
+    shared: Option<&'a Arc<Vec<u8>>>,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(b: &'a [u8]) -> Reader<'a> {
-        Reader { b, pos: 0 }
+        Reader {
+            b,
+            pos: 0,
+            shared: None,
+        }
+    }
+
+    fn new_shared(body: &'a Arc<Vec<u8>>) -> Reader<'a> {
+        Reader {
+            b: body,
+            pos: 0,
+            shared: Some(body),
+        }
+    }
+
+    /// The next `n` bytes as a value's raw bytes: a window on the body when it is shared and
+    /// they are many, else a copy.
+    fn blob(&mut self, n: usize) -> Result<Blob, ProtocolError> {
+        let start = self.pos;
+        let bytes = self.take(n)?;
+        if let Some(body) = self.shared.filter(|_| n >= SHARE_MIN) {
+            if let Some(b) = Blob::shared(body, start..start + n) {
+                return Ok(b);
+            }
+        }
+        Ok(bytes.to_vec().into())
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], ProtocolError> {
@@ -270,7 +302,7 @@ fn read_value(r: &mut Reader, depth: usize) -> Result<Value, ProtocolError> {
         0x09 => Value::String(r.str()?),
         0x0A => {
             let n = r.u32()? as usize;
-            Value::Bytes(r.take(n)?.to_vec())
+            Value::Bytes(r.blob(n)?)
         }
         0x0B => Value::Char(r.u16()?),
         0x0C => Value::BigInteger(r.str()?),
@@ -321,7 +353,7 @@ fn read_value(r: &mut Reader, depth: usize) -> Result<Value, ProtocolError> {
             let len = n
                 .checked_mul(elem.size())
                 .ok_or_else(|| malformed("primitive run too long"))?;
-            let data = r.take(len)?.to_vec();
+            let data = r.blob(len)?;
             let prims = Prims { elem, data };
             if tag == 0x23 {
                 Value::TypedList(prims)
@@ -684,7 +716,20 @@ fn read_opt_str(r: &mut Reader) -> Result<Option<String>, ProtocolError> {
 
 /// Reads a Python-to-Java command from a request or notice frame.
 pub fn decode_command(header: &FrameHeader, body: &[u8]) -> Result<Command, ProtocolError> {
-    let r = &mut Reader::new(body);
+    read_command(header, &mut Reader::new(body))
+}
+
+/// [`decode_command`] for a body the caller shares: the command's large raw values (bytes,
+/// primitive elements) are windows on it, not copies. The caller can take the body back with
+/// [`Arc::try_unwrap`] once the command and its values are dropped.
+pub fn decode_command_shared(
+    header: &FrameHeader,
+    body: &Arc<Vec<u8>>,
+) -> Result<Command, ProtocolError> {
+    read_command(header, &mut Reader::new_shared(body))
+}
+
+fn read_command(header: &FrameHeader, r: &mut Reader) -> Result<Command, ProtocolError> {
     let cmd = match (header.kind, header.op) {
         (FrameKind::Request, op::CALL | op::STREAM) => {
             let target = read_target(r)?;

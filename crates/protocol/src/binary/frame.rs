@@ -284,7 +284,9 @@ impl FrameDecoder {
         if body_len >= LARGE {
             // Move what arrived of the body into the frame's own buffer; the rest is read there.
             let mut body = std::mem::take(&mut self.spare);
-            body.clear();
+            // The old bytes are overwritten by the frame's: only growth is zeroed (a full
+            // zeroing would be one more pass over the memory per large frame).
+            body.truncate(body_len);
             body.resize(body_len, 0);
             let have = avail - HEADER_LEN;
             let body_start = self.start + HEADER_LEN;

@@ -616,7 +616,8 @@ pub(crate) fn parse_value(s: &str, side: Side) -> Result<Value, ProtocolError> {
         b'j' => Value::Bytes(
             base64::engine::general_purpose::STANDARD
                 .decode(body)
-                .map_err(|_| bad(s))?,
+                .map_err(|_| bad(s))?
+                .into(),
         ),
         b'f' => {
             let mut parts = body.split(';');

@@ -82,7 +82,7 @@ pub fn value() -> impl Strategy<Value = Value> {
         any::<f32>().prop_map(Value::Float),
         decimal().prop_map(Value::Decimal),
         text().prop_map(Value::String),
-        vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
+        vec(any::<u8>(), 0..40).prop_map(|b| Value::Bytes(b.into())),
         (ref_kind(), raw_id()).prop_map(|(k, id)| Value::Ref(k, id)),
         ("[^\r\n;]{1,8}", vec(proxy_part(), 0..4))
             .prop_map(|(id, interfaces)| Value::PythonProxy { id, interfaces }),
