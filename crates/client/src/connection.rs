@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::endpoint::Stream;
 use crate::error::ClientError;
 use crate::wire::{self, FrameReader, Hole, InFrame, Placer, Protocol, ProtocolChoice, ReplyFrame};
+use smallvec::SmallVec;
 
 /// Room offered to each socket read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -66,6 +67,21 @@ impl Counters {
             frames: self.frames.load(Ordering::Relaxed),
             protocol: self.protocol.load(Ordering::Relaxed),
         }
+    }
+
+    /// [`Counters::record`] for the counters of one connection: only the thread holding the
+    /// connection writes them (others only read), so plain loads and stores do, without the
+    /// locked read-modify-writes of shared counters.
+    fn record_owned(&self, commands: usize, releases: usize, frames: usize) {
+        let add = |c: &AtomicU64, n: usize| {
+            if n > 0 {
+                c.store(c.load(Ordering::Relaxed) + n as u64, Ordering::Relaxed);
+            }
+        };
+        add(&self.commands, commands);
+        add(&self.releases, releases);
+        add(&self.frames, frames);
+        add(&self.round_trips, 1);
     }
 
     fn record(&self, commands: usize, releases: usize, frames: usize) {
@@ -468,7 +484,7 @@ impl Connection {
                 source,
             });
         }
-        self.counters.record(commands, releases, 0);
+        self.counters.record_owned(commands, releases, 0);
         self.totals.record(commands, releases, 0);
         let deadline = self.read_timeout.map(|t| Instant::now() + t);
         for k in 0..commands {
@@ -505,7 +521,7 @@ impl Connection {
                 "v2 frames for a v1 connection".into(),
             )));
         };
-        let mut expected = Vec::with_capacity(spans.len());
+        let mut expected: SmallVec<[u32; 4]> = SmallVec::with_capacity(spans.len());
         for span in &spans {
             if span.kind == FrameKind::Request {
                 let id = *next_id;
@@ -521,7 +537,7 @@ impl Connection {
                 source,
             });
         }
-        self.counters.record(commands, releases, spans.len());
+        self.counters.record_owned(commands, releases, spans.len());
         self.totals.record(commands, releases, spans.len());
         let deadline = self.read_timeout.map(|t| Instant::now() + t);
         let n = expected.len();

@@ -10,6 +10,7 @@ use std::io;
 use ferry_protocol::binary::{self, FrameHeader, FrameKind, HEADER_LEN};
 use ferry_protocol::text::{Decoder, Incoming, Side};
 use ferry_protocol::{Command, ProtocolError, Reply};
+use smallvec::SmallVec;
 
 /// The protocol a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,14 +235,18 @@ pub struct Hole<'a> {
     pub data: &'a [u8],
 }
 
+/// The spans of a request's frames: a call is usually one frame (with a release notice or a
+/// few pipelined calls at most), held inline.
+pub(crate) type Spans = SmallVec<[FrameSpan; 4]>;
+
 /// The frames of a buffer of whole frames, checked for consistency.
-pub(crate) fn frames(buf: &[u8]) -> Result<Vec<FrameSpan>, ProtocolError> {
+pub(crate) fn frames(buf: &[u8]) -> Result<Spans, ProtocolError> {
     frames_with(buf, &[])
 }
 
 /// The frames of a buffer of whole frames with `holes` (sorted by offset) inserted.
-pub(crate) fn frames_with(buf: &[u8], holes: &[Hole<'_>]) -> Result<Vec<FrameSpan>, ProtocolError> {
-    let mut out = Vec::new();
+pub(crate) fn frames_with(buf: &[u8], holes: &[Hole<'_>]) -> Result<Spans, ProtocolError> {
+    let mut out = Spans::new();
     let mut at = 0;
     let mut next_hole = 0;
     while at < buf.len() || next_hole < holes.len() {
@@ -367,6 +372,10 @@ pub const LARGE: usize = 64 * 1024;
 /// How many first bytes of a large body a [`Placer`] sees.
 pub const HEAD: usize = 16;
 
+/// A reply's body: the usual small one (a number, a reference) held inline, with no allocation
+/// per reply.
+pub type Body = SmallVec<[u8; 64]>;
+
 /// A reply frame as received.
 pub struct ReplyFrame {
     /// The reply code.
@@ -374,7 +383,7 @@ pub struct ReplyFrame {
     /// The id it answers.
     pub id: u32,
     /// The body; with a placed buffer, only the bytes before its offset.
-    pub body: Vec<u8>,
+    pub body: Body,
     /// The placed buffer holding the rest of the body, if the placer chose one.
     pub placed: Option<Box<dyn Placed>>,
 }
@@ -531,7 +540,7 @@ impl FrameReader {
                 return Ok(None);
             }
             let p = self.partial.take().expect("checked above");
-            return Ok(Some(finish(p.header, p.own, p.placed)));
+            return Ok(Some(finish(p.header, Body::from_vec(p.own), p.placed)));
         }
         let avail = self.filled - self.start;
         if avail < HEADER_LEN {
@@ -563,7 +572,7 @@ impl FrameReader {
         let body_len = len + 4 - HEADER_LEN;
         let body_start = self.start + HEADER_LEN;
         if avail >= 4 + len {
-            let body = self.buf[body_start..body_start + body_len].to_vec();
+            let body = Body::from_slice(&self.buf[body_start..body_start + body_len]);
             self.start += 4 + len;
             return Ok(Some(finish(header, body, None)));
         }
@@ -619,9 +628,9 @@ impl FrameReader {
     }
 }
 
-fn finish(header: FrameHeader, body: Vec<u8>, placed: Option<Box<dyn Placed>>) -> InFrame {
+fn finish(header: FrameHeader, body: Body, placed: Option<Box<dyn Placed>>) -> InFrame {
     match header.kind {
-        FrameKind::Hello => InFrame::Hello(body),
+        FrameKind::Hello => InFrame::Hello(body.into_vec()),
         FrameKind::Reply => InFrame::Reply(ReplyFrame {
             op: header.op,
             id: header.id,
@@ -862,7 +871,7 @@ mod tests {
             match got.remove(0) {
                 InFrame::Reply(f) => {
                     assert_eq!(f.id, 9);
-                    assert_eq!(f.body, [tag::BYTES, 0x40, 0x0d, 0x03, 0x00]);
+                    assert_eq!(f.body[..], [tag::BYTES, 0x40, 0x0d, 0x03, 0x00]);
                     let placed = f.placed.unwrap().into_any().downcast::<Vecs>().unwrap();
                     assert_eq!(placed.0, payload);
                 }

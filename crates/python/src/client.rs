@@ -1,5 +1,6 @@
 //! `ferry._native.Client`: the connection pool of one gateway, seen from Python.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -85,6 +86,15 @@ fn push_call_frame(
     wire::finish_frame_with(out, at, enc.borrowed_len() - borrowed);
     Ok(())
 }
+
+thread_local! {
+    /// The buffer of this thread's last call frame, for the next one (taken while a call is
+    /// being made: a call made from a callback inside it gets a buffer of its own).
+    static REQUEST: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest request buffer a thread keeps.
+const REQUEST_KEPT: usize = 64 * 1024;
 
 /// A pool of connections to one gateway.
 #[pyclass(frozen, weakref, module = "ferry._native", name = "Client")]
@@ -419,7 +429,9 @@ impl PyClient {
                 r.pop().map(Answer::Text).ok_or_else(|| no_reply(py))
             }
             Protocol::V2 => {
-                let mut frames = Vec::with_capacity(prefix.len() + 2 + args.len() * 16);
+                // This thread's request buffer: a call allocates nothing for its frame.
+                let mut frames = REQUEST.take();
+                frames.clear();
                 let mut enc = Enc::new(Some(owner), 0);
                 // Large bytes and numpy arrays are written from where they are (writev).
                 enc.holes_ok = true;
@@ -427,18 +439,29 @@ impl PyClient {
                 // SAFETY: `enc` (which keeps the holes' memory alive and unresized) outlives
                 // `holes`, dropped before it below.
                 let holes = unsafe { enc.holes() };
-                let mut r = Self::send_frames_with(
-                    py,
-                    Some(owner),
-                    &mut lease,
-                    &mut frames,
-                    &holes,
-                    1,
-                    placer,
-                )?;
+                let mut reply = None;
+                let sent = Self::detached(py, Some(owner), |check| {
+                    let placer: Option<&mut dyn Placer> = match placer {
+                        Some(p) => Some(p),
+                        None => None,
+                    };
+                    lease.request_frames_with(
+                        &mut frames,
+                        &holes,
+                        1,
+                        Options::default(),
+                        check,
+                        placer,
+                        &mut |f| reply = Some(f),
+                    )
+                });
                 drop(holes);
                 drop(enc);
-                r.pop().map(Answer::Frame).ok_or_else(|| no_reply(py))
+                if frames.capacity() <= REQUEST_KEPT {
+                    REQUEST.set(frames);
+                }
+                sent?;
+                reply.map(Answer::Frame).ok_or_else(|| no_reply(py))
             }
         }
     }

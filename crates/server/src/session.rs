@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use ferry_engine::Outcome;
 use ferry_engine::jni_raw::Env;
-use ferry_protocol::binary::{self, FrameDecoder, FrameKind, HELLO_LINE, Hello};
+use ferry_protocol::binary::{self, FrameBody, FrameDecoder, FrameKind, HELLO_LINE, Hello};
 use ferry_protocol::text::{self, Decoder, Incoming, Side};
 use ferry_protocol::{Blob, CallbackCommand, Command, ProtocolError, Reply, Value};
 
@@ -578,38 +578,45 @@ fn next_message(
             },
         })),
         Wire::Binary(d) => {
-            let Some(frame) = d.next()? else {
+            let Some((h, body)) = d.next_frame()? else {
                 return Ok(None);
             };
-            let h = frame.header;
-            let msg = match h.kind {
-                FrameKind::Reply => Msg::Reply {
-                    reply: binary::decode_reply(&h, &frame.body)?,
-                    id: h.id,
-                },
-                FrameKind::Notice => Msg::Notice(binary::decode_command(&h, &frame.body)?),
-                FrameKind::Request if frame.body.len() >= SHARED_BODY_MIN => {
+            let msg = match (h.kind, body) {
+                (FrameKind::Request, FrameBody::Own(body)) if body.len() >= SHARED_BODY_MIN => {
                     // The command's large values are windows on the body: no copy before
                     // they reach Java. The body is taken back for the next large frame once
                     // they are gone (`take_back`).
-                    let body = Arc::new(frame.body);
+                    let body = Arc::new(body);
                     let cmd = binary::decode_command_shared(&h, &body)?;
                     *lent = Some(body);
-                    return Ok(Some(Msg::Command { cmd, id: h.id }));
+                    Msg::Command { cmd, id: h.id }
                 }
-                FrameKind::Request => Msg::Command {
-                    cmd: binary::decode_command(&h, &frame.body)?,
-                    id: h.id,
-                },
-                FrameKind::Hello => {
-                    return Err(ProtocolError::Malformed {
-                        command: '?',
-                        detail: "a client sent a HELLO frame".into(),
-                    });
+                (kind, body) => {
+                    let msg = match kind {
+                        FrameKind::Reply => Msg::Reply {
+                            reply: binary::decode_reply(&h, body.bytes())?,
+                            id: h.id,
+                        },
+                        FrameKind::Notice => Msg::Notice(binary::decode_command(&h, body.bytes())?),
+                        FrameKind::Request => Msg::Command {
+                            cmd: binary::decode_command(&h, body.bytes())?,
+                            id: h.id,
+                        },
+                        FrameKind::Hello => {
+                            return Err(ProtocolError::Malformed {
+                                command: '?',
+                                detail: "a client sent a HELLO frame".into(),
+                            });
+                        }
+                    };
+                    // Decoded values own their bytes: the body's buffer receives the next
+                    // large frame.
+                    if let FrameBody::Own(body) = body {
+                        d.recycle(body);
+                    }
+                    msg
                 }
             };
-            // Decoded values own their bytes: the body's buffer receives the next large frame.
-            d.recycle(frame.body);
             Ok(Some(msg))
         }
     }

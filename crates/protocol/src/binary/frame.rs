@@ -65,6 +65,26 @@ pub struct Frame {
     pub body: Vec<u8>,
 }
 
+/// The body of a frame from [`FrameDecoder::next_frame`].
+#[derive(Debug)]
+pub enum FrameBody<'a> {
+    /// A small frame's body, in the decoder's buffer.
+    Buffered(&'a [u8]),
+    /// A large frame's body, in a buffer of its own (give it back with
+    /// [`FrameDecoder::recycle`] once decoded).
+    Own(Vec<u8>),
+}
+
+impl FrameBody<'_> {
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            FrameBody::Buffered(b) => b,
+            FrameBody::Own(b) => b,
+        }
+    }
+}
+
 /// Starts a frame in `out`: returns the position to give [`finish_frame`] once the body is
 /// written.
 pub(crate) fn begin_frame(out: &mut Vec<u8>, header: FrameHeader) -> usize {
@@ -240,12 +260,24 @@ impl FrameDecoder {
     // Not an Iterator: a frame may be absent now and arrive later, and errors are final.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Frame>, ProtocolError> {
+        Ok(self.next_frame()?.map(|(header, body)| Frame {
+            header,
+            body: match body {
+                FrameBody::Buffered(b) => b.to_vec(),
+                FrameBody::Own(b) => b,
+            },
+        }))
+    }
+
+    /// [`FrameDecoder::next`] with the body of a small frame lent from the decoder's buffer
+    /// (no allocation per frame) until the next call.
+    pub fn next_frame(&mut self) -> Result<Option<(FrameHeader, FrameBody<'_>)>, ProtocolError> {
         if let Some((_, body, got)) = &self.large {
             if *got < body.len() {
                 return Ok(None);
             }
             let (header, body, _) = self.large.take().expect("checked above");
-            return Ok(Some(Frame { header, body }));
+            return Ok(Some((header, FrameBody::Own(body))));
         }
         let avail = self.filled - self.start;
         if avail < HEADER_LEN {
@@ -277,9 +309,9 @@ impl FrameDecoder {
         let body_len = len + 4 - HEADER_LEN;
         if avail >= 4 + len {
             let body_start = self.start + HEADER_LEN;
-            let body = self.buf[body_start..body_start + body_len].to_vec();
             self.start += 4 + len;
-            return Ok(Some(Frame { header, body }));
+            let body = &self.buf[body_start..body_start + body_len];
+            return Ok(Some((header, FrameBody::Buffered(body))));
         }
         if body_len >= LARGE {
             // Move what arrived of the body into the frame's own buffer; the rest is read there.

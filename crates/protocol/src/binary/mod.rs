@@ -11,7 +11,9 @@ pub use codec::{
     decode_callback, decode_command, decode_command_shared, decode_reply, decode_value,
     encode_callback, encode_command, encode_reply, encode_value, is_callback_op,
 };
-pub use frame::{Frame, FrameDecoder, FrameHeader, FrameKind, HEADER_LEN, HELLO_LINE, Hello};
+pub use frame::{
+    Frame, FrameBody, FrameDecoder, FrameHeader, FrameKind, HEADER_LEN, HELLO_LINE, Hello,
+};
 
 /// The protocol version this crate speaks.
 pub const VERSION: u16 = 2;
