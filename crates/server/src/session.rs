@@ -19,7 +19,7 @@ use ferry_engine::Outcome;
 use ferry_engine::jni_raw::Env;
 use ferry_protocol::binary::{self, FrameBody, FrameDecoder, FrameKind, HELLO_LINE, Hello};
 use ferry_protocol::text::{self, Decoder, Incoming, Side};
-use ferry_protocol::{Blob, CallbackCommand, Command, ProtocolError, Reply, Value};
+use ferry_protocol::{Blob, CallbackCommand, Command, Elem, Prims, ProtocolError, Reply, Value};
 
 use crate::server::Server;
 use crate::transport::Conn;
@@ -119,44 +119,37 @@ impl Io {
         let Wire::Binary(_) = &self.wire else {
             return self.reply(&r, id);
         };
-        // The offset of the value's count (Array: tag, element type) or length (Bytes: tag)
-        // in the frame, and the bytes.
-        let (count_at, data, empty) = match r {
+        // The offset of the value's count (Array, TypedList: tag, element type) or length
+        // (Bytes: tag) in the frame, the bytes, and how to make the value of other bytes.
+        type Rebuild = fn(Elem, Blob) -> Value;
+        let (count_at, elem, data, rebuild): (usize, Elem, Blob, Rebuild) = match r {
             Reply::Success(Value::Array(p)) if p.data.len() >= RAW_MIN => {
-                let n = p.len();
-                let empty = Value::Array(ferry_protocol::Prims {
-                    elem: p.elem,
-                    data: Blob::default(),
-                });
-                (binary::HEADER_LEN + 2, (n, p.data), empty)
+                (binary::HEADER_LEN + 2, p.elem, p.data, |elem, data| {
+                    Value::Array(Prims { elem, data })
+                })
             }
-            Reply::Success(Value::Bytes(b)) if b.len() >= RAW_MIN => (
-                binary::HEADER_LEN + 1,
-                (b.len(), b),
-                Value::Bytes(Blob::default()),
-            ),
-            other => {
-                self.reply(&other, id);
-                // A typed list's elements were copied into the frame: their buffer receives
-                // the next large copy out of the Java heap.
-                if let Reply::Success(Value::TypedList(p)) = other {
-                    if let Ok(v) = p.data.try_into_vec() {
-                        ferry_engine::spare::give_back(v);
-                    }
-                }
-                return;
+            Reply::Success(Value::TypedList(p)) if p.data.len() >= RAW_MIN => {
+                (binary::HEADER_LEN + 2, p.elem, p.data, |elem, data| {
+                    Value::TypedList(Prims { elem, data })
+                })
             }
+            Reply::Success(Value::Bytes(b)) if b.len() >= RAW_MIN => {
+                (binary::HEADER_LEN + 1, Elem::Byte, b, |_, data| {
+                    Value::Bytes(data)
+                })
+            }
+            other => return self.reply(&other, id),
         };
-        let (count, data) = data;
+        let count = data.len() / elem.size();
         let (Ok(count), Ok(len)) = (u32::try_from(count), u32::try_from(data.len())) else {
-            let value = match empty {
-                Value::Array(p) => Value::Array(ferry_protocol::Prims { elem: p.elem, data }),
-                _ => Value::Bytes(data),
-            };
-            return self.reply(&Reply::Success(value), id);
+            return self.reply(&Reply::Success(rebuild(elem, data)), id);
         };
         let at = self.out.len();
-        binary::encode_reply(&Reply::Success(empty), id, &mut self.out);
+        binary::encode_reply(
+            &Reply::Success(rebuild(elem, Blob::default())),
+            id,
+            &mut self.out,
+        );
         let frame_len = u32::from_le_bytes(self.out[at..at + 4].try_into().unwrap_or([0; 4]));
         self.out[at..at + 4].copy_from_slice(&frame_len.saturating_add(len).to_le_bytes());
         self.out[at + count_at..at + count_at + 4].copy_from_slice(&count.to_le_bytes());
