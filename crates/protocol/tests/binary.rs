@@ -6,8 +6,8 @@ mod strategies;
 
 use ferry_protocol::binary::{
     FrameDecoder, FrameKind, HELLO_LINE, Hello, decode_callback, decode_command,
-    decode_command_shared, decode_reply, encode_callback, encode_command, encode_reply,
-    encode_value, features, is_callback_op,
+    decode_command_shared, decode_reply, decode_value, decode_value_shared, encode_callback,
+    encode_command, encode_reply, encode_value, features, is_callback_op,
 };
 use ferry_protocol::{CallbackCommand, Command, Elem, Prims, Reply, Value};
 use proptest::collection::vec;
@@ -329,6 +329,18 @@ fn a_shared_body_lends_its_large_values_and_comes_back_when_they_are_gone() {
     let body = std::sync::Arc::try_unwrap(body).expect_err("lent to the values");
     drop(decoded);
     assert!(std::sync::Arc::try_unwrap(body).is_ok());
+}
+
+#[test]
+fn a_shared_reply_value_is_a_window_on_the_body() {
+    let ints = Value::TypedList(Prims::from_i32(&(0..50_000).collect::<Vec<_>>()));
+    let mut body = Vec::new();
+    encode_value(&ints, 0, &mut body);
+    let body = std::sync::Arc::new(body);
+    let decoded = decode_value_shared(&body).unwrap();
+    assert_eq!(decoded, ints);
+    assert!(matches!(&decoded, Value::TypedList(p) if p.data.is_shared()));
+    assert_eq!(decode_value(&body).unwrap(), ints);
 }
 
 #[test]

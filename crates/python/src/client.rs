@@ -96,6 +96,9 @@ thread_local! {
 /// The largest request buffer a thread keeps.
 const REQUEST_KEPT: usize = 64 * 1024;
 
+/// Reply bodies at least this large are shared with the values decoded from them.
+const SHARED_REPLY_MIN: usize = 64 * 1024;
+
 /// A pool of connections to one gateway.
 #[pyclass(frozen, weakref, module = "ferry._native", name = "Client")]
 pub(crate) struct PyClient {
@@ -636,8 +639,14 @@ pub(crate) fn frame_success<'py>(
                     None => Err(no_reply(py)),
                 };
             }
-            let value =
-                ferry_protocol::binary::decode_value(&f.body).map_err(|e| decode_error(py, e))?;
+            let value = if f.body.len() >= SHARED_REPLY_MIN {
+                // A large list of numbers (say) is read where it arrived, not copied first.
+                let body = std::sync::Arc::new(f.body.into_vec());
+                ferry_protocol::binary::decode_value_shared(&body)
+            } else {
+                ferry_protocol::binary::decode_value(&f.body)
+            }
+            .map_err(|e| decode_error(py, e))?;
             if want == Want::Numpy {
                 if let Value::Array(p) | Value::TypedList(p) = &value {
                     return Ok(Ok(bulk::numpy_from_raw(py, p.elem, &p.data)?));

@@ -377,8 +377,17 @@ pub fn encode_value(v: &Value, body_start: usize, out: &mut Vec<u8>) {
 
 /// Reads one value that fills `body` entirely.
 pub fn decode_value(body: &[u8]) -> Result<Value, ProtocolError> {
-    let mut r = Reader::new(body);
-    let v = read_value(&mut r, 0)?;
+    read_whole_value(&mut Reader::new(body))
+}
+
+/// [`decode_value`] for a body the caller shares: large raw values (bytes, primitive elements)
+/// are windows on it, not copies.
+pub fn decode_value_shared(body: &Arc<Vec<u8>>) -> Result<Value, ProtocolError> {
+    read_whole_value(&mut Reader::new_shared(body))
+}
+
+fn read_whole_value(r: &mut Reader) -> Result<Value, ProtocolError> {
+    let v = read_value(r, 0)?;
     r.done()?;
     Ok(v)
 }

@@ -9,7 +9,8 @@ mod frame;
 
 pub use codec::{
     decode_callback, decode_command, decode_command_shared, decode_reply, decode_value,
-    encode_callback, encode_command, encode_reply, encode_value, is_callback_op,
+    decode_value_shared, encode_callback, encode_command, encode_reply, encode_value,
+    is_callback_op,
 };
 pub use frame::{
     Frame, FrameBody, FrameDecoder, FrameHeader, FrameKind, HEADER_LEN, HELLO_LINE, Hello,
