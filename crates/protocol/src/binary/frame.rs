@@ -316,10 +316,15 @@ impl FrameDecoder {
         if body_len >= LARGE {
             // Move what arrived of the body into the frame's own buffer; the rest is read there.
             let mut body = std::mem::take(&mut self.spare);
-            // The old bytes are overwritten by the frame's: only growth is zeroed (a full
-            // zeroing would be one more pass over the memory per large frame).
-            body.truncate(body_len);
-            body.resize(body_len, 0);
+            if body.capacity() >= body_len {
+                // The old bytes are overwritten by the frame's: only growth is zeroed (a full
+                // zeroing would be one more pass over the memory per large frame).
+                body.truncate(body_len);
+                body.resize(body_len, 0);
+            } else {
+                // Too small: a fresh buffer rather than a reallocation copying old bytes.
+                body = vec![0; body_len];
+            }
             let have = avail - HEADER_LEN;
             let body_start = self.start + HEADER_LEN;
             body[..have].copy_from_slice(&self.buf[body_start..body_start + have]);
