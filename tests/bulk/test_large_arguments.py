@@ -65,3 +65,23 @@ def test_large_array_and_bytes_replies_arrive_whole(data: Any) -> None:
     value = _bytes(LARGE + 1, 7)
     data.keep(value)
     assert data.keptBytes() == value
+
+
+def test_large_values_of_changing_sizes_never_see_an_earlier_call_s_bytes(
+    data: Any,
+) -> None:
+    # Large request bodies and the server's copies out of the Java heap are reused from call to
+    # call, shrunk and grown: every call must see exactly its own bytes, whatever came before.
+    sizes = [3 * LARGE, LARGE, LARGE + 12_345, 2 * LARGE + 7, LARGE // 2 + 1, 4 * LARGE]
+    for k, n in enumerate(sizes):
+        value = _bytes(n, 100 + k)
+        signed = int(np.frombuffer(value, dtype=np.int8).sum(dtype=np.int64))
+        assert data.byteSum(value) == signed
+        data.keep(value)
+        assert data.keptBytes() == value
+        doubles = np.random.default_rng(200 + k).random(n // 8)
+        assert data.sum(doubles) == pytest.approx(float(doubles.sum()), rel=1e-9)
+        back = ferry.to_numpy(data.doubles(n // 8))
+        assert np.array_equal(back, np.arange(n // 8) * 0.5)
+        ints = ferry.to_python(data.range(n // 16))
+        assert ints == list(range(n // 16))
