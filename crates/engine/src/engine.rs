@@ -494,19 +494,19 @@ impl Engine {
         method: &str,
         args: &[Value],
     ) -> Result<JValue, Failure> {
-        let (obj, class) = match target {
+        match target {
             CallTarget::Object(id) => {
+                // The entry, held until the call returns, keeps its global reference alive even
+                // if another thread releases the id meanwhile: no local reference is needed.
                 let entry = self.entry(id)?;
                 let class = self.entry_class(cx, &entry)?;
-                let obj = cx
-                    .env
-                    .new_local_of(entry.object.local())
-                    .map_err(Failure::internal)?;
-                (Some(obj), class)
+                self.invoke_on(cx, Some(entry.object.local()), &class, method, args)
             }
-            CallTarget::Static(fqn) => (None, self.class_named(cx, fqn)?),
-        };
-        self.invoke_on(cx, obj, &class, method, args)
+            CallTarget::Static(fqn) => {
+                let class = self.class_named(cx, fqn)?;
+                self.invoke_on(cx, None, &class, method, args)
+            }
+        }
     }
 
     /// Calls `method` on `obj` (or a static method of `class` when `obj` is None).
