@@ -19,7 +19,6 @@
 //!   last reply of its write has come.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
@@ -86,11 +85,16 @@ struct State {
     leading: bool,
     /// Requests written and not answered yet.
     in_flight: usize,
-    /// Outcomes not collected yet, by ticket.
-    done: HashMap<u64, Outcome>,
+    /// Outcomes not collected yet, by ticket. A list, not a map: it holds about one entry per
+    /// calling thread, and a search of a few entries costs less than hashing each ticket.
+    done: Vec<(u64, Outcome)>,
     /// Tickets whose threads stopped waiting after their request was written: their replies
-    /// are dropped.
-    abandoned: HashSet<u64>,
+    /// are dropped (rare: after an interrupt).
+    abandoned: Vec<u64>,
+    /// The buffers of the last write, emptied, for the next one: a write then allocates
+    /// nothing for its frames and its list of threads.
+    spare_queue: Vec<u8>,
+    spare_waiting: Vec<(u64, Thread)>,
     /// The gateway speaks v1: nothing is combined.
     v1: bool,
     /// Writes made, and requests they carried.
@@ -99,6 +103,28 @@ struct State {
     /// How many requests recent writes carried (the largest of late, decaying by one a write):
     /// how many threads call at once.
     recent: usize,
+}
+
+impl State {
+    fn take_outcome(&mut self, ticket: u64) -> Option<Outcome> {
+        let k = self.done.iter().position(|(t, _)| *t == ticket)?;
+        Some(self.done.swap_remove(k).1)
+    }
+
+    fn has_outcome(&self, ticket: u64) -> bool {
+        self.done.iter().any(|(t, _)| *t == ticket)
+    }
+
+    /// Whether `ticket` was abandoned (and forgets it).
+    fn forget_abandoned(&mut self, ticket: u64) -> bool {
+        match self.abandoned.iter().position(|t| *t == ticket) {
+            Some(k) => {
+                self.abandoned.swap_remove(k);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Counters of the multiplexed mode.
@@ -182,7 +208,7 @@ impl Mux {
         }
         loop {
             if !lead {
-                match st.done.remove(&ticket) {
+                match st.take_outcome(ticket) {
                     Some(Outcome::Reply(f)) => return Some(Ok(f)),
                     Some(Outcome::Failed(e)) => return Some(Err(e)),
                     Some(Outcome::NotCombined) => return None,
@@ -202,7 +228,7 @@ impl Mux {
             drop(st);
             thread::park_timeout(WAIT_SLICE);
             st = self.lock();
-            if !st.done.contains_key(&ticket) && interrupted() {
+            if !st.has_outcome(ticket) && interrupted() {
                 Self::give_up(&mut st, ticket);
                 return Some(Err(ClientError::Interrupted));
             }
@@ -213,7 +239,7 @@ impl Mux {
     /// dropped.
     fn give_up(st: &mut State, ticket: u64) {
         let Some(k) = st.waiting.iter().position(|(t, _)| *t == ticket) else {
-            st.abandoned.insert(ticket);
+            st.abandoned.push(ticket);
             return;
         };
         // The queue holds one request frame per waiting thread, in the same order.
@@ -248,8 +274,10 @@ impl Mux {
             st = self.lock();
             yields += 1;
         }
-        let mut frames = std::mem::take(&mut st.queue);
-        let batch = std::mem::take(&mut st.waiting);
+        let spare = std::mem::take(&mut st.spare_queue);
+        let mut frames = std::mem::replace(&mut st.queue, spare);
+        let spare = std::mem::take(&mut st.spare_waiting);
+        let mut batch = std::mem::replace(&mut st.waiting, spare);
         let conn = st.conn.take();
         st.in_flight = batch.len();
         st.recent = batch.len().max(st.recent.saturating_sub(1));
@@ -257,6 +285,8 @@ impl Mux {
         let outcome = Self::exchange(shared, conn, &mut frames, batch.len(), interrupted, placer);
         let mut st = self.lock();
         st.in_flight = 0;
+        frames.clear();
+        st.spare_queue = frames;
         let mut mine = None;
         let mut wake = Vec::with_capacity(batch.len());
         match outcome {
@@ -266,9 +296,9 @@ impl Mux {
                 st.v1 = true;
                 st.queue.clear();
                 let later = std::mem::take(&mut st.waiting);
-                for (t, th) in batch.into_iter().chain(later) {
+                for (t, th) in batch.drain(..).chain(later) {
                     if t != ticket {
-                        st.done.insert(t, Outcome::NotCombined);
+                        st.done.push((t, Outcome::NotCombined));
                         wake.push(th);
                     }
                 }
@@ -287,7 +317,7 @@ impl Mux {
                     None => None,
                 };
                 let mut replies = replies.into_iter();
-                for (t, th) in batch {
+                for (t, th) in batch.drain(..) {
                     let r = match replies.next() {
                         Some(f) => Ok(f),
                         // A fatal reply ended the exchange; the gateway closed the connection.
@@ -297,28 +327,29 @@ impl Mux {
                     };
                     if t == ticket {
                         mine = Some(r);
-                    } else if !st.abandoned.remove(&t) {
+                    } else if !st.forget_abandoned(t) {
                         st.done
-                            .insert(t, r.map_or_else(Outcome::Failed, Outcome::Reply));
+                            .push((t, r.map_or_else(Outcome::Failed, Outcome::Reply)));
                         wake.push(th);
                     }
                 }
             }
             Exchange::Failed(e) => {
-                for (t, th) in batch {
-                    if t != ticket && !st.abandoned.remove(&t) {
-                        st.done.insert(t, Outcome::Failed(relayed(&e, shared)));
+                for (t, th) in batch.drain(..) {
+                    if t != ticket && !st.forget_abandoned(t) {
+                        st.done.push((t, Outcome::Failed(relayed(&e, shared))));
                         wake.push(th);
                     }
                 }
                 mine = Some(Err(e));
             }
         }
+        st.spare_waiting = batch;
         // Requests queued meanwhile: their first thread leads the next write.
         match st.waiting.first() {
             Some((t, th)) => {
                 let (t, th) = (*t, th.clone());
-                st.done.insert(t, Outcome::Lead);
+                st.done.push((t, Outcome::Lead));
                 wake.push(th);
             }
             None => st.leading = false,
