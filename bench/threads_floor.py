@@ -10,6 +10,8 @@ Modes (each run is a fresh process under `taskset -c CORE`):
              (one futex wake and one context switch per call);
 - c_fanout:  C: a leader posts the other threads' semaphores, then waits until each ran once
              (the shape of a combined write: one thread wakes the others);
+- c_yield:   a C ring whose threads never sleep: each yields the CPU (sched_yield) until the
+             turn is its own (one thread switch per call, no futex);
 - py_ring:   the same ring with Python threads and `threading.Lock` as the semaphore (its
              blocking `acquire` waits in native code with the GIL released), so each call also
              takes the GIL once;
@@ -17,7 +19,9 @@ Modes (each run is a fresh process under `taskset -c CORE`):
 - native_ring, native_fanout: the same with Python threads whose waking and waiting is one
              native call (ctypes, GIL released) to baton.c built as a library: a thread posts
              the next one's semaphore only once it has let go of the GIL, as ferry's client
-             does (py_ring posts while it holds the GIL, so the woken thread may run into it).
+             does (py_ring posts while it holds the GIL, so the woken thread may run into it);
+- native_yield: the yielding ring with Python threads (the hand-over and the wait one native
+             call), as ferry's multiplexed waiters wait on a busy core.
 
 Prints the calls per second and the time of one call (median of the runs, and the spread).
 """
@@ -35,8 +39,17 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-MODES = ("c_ring", "c_fanout", "py_ring", "py_fanout", "native_ring", "native_fanout")
-PY_MODES = MODES[2:]
+MODES = (
+    "c_ring",
+    "c_fanout",
+    "c_yield",
+    "py_ring",
+    "py_fanout",
+    "native_ring",
+    "native_fanout",
+    "native_yield",
+)
+PY_MODES = tuple(m for m in MODES if not m.startswith("c_"))
 
 
 def py_ring(threads: int, seconds: float) -> tuple[int, float]:
@@ -114,7 +127,40 @@ def native_lib() -> ctypes.CDLL:
         getattr(lib, name).argtypes = [ctypes.c_void_p]
     lib.baton_pass.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     lib.baton_fanout.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+    lib.baton_yield_wait.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.baton_yield_pass.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     return lib
+
+
+def native_yield(threads: int, seconds: float) -> tuple[int, float]:
+    lib = native_lib()
+    turn = ctypes.c_int(-1)
+    counts = [0] * threads
+    stop = False
+
+    ref = ctypes.byref(turn)
+
+    def run(i: int) -> None:
+        n = 0
+        # Waits for the first turn, then hands it on and waits for it again, call after call.
+        lib.baton_yield_wait(ref, i)
+        while not stop:
+            n += 1
+            lib.baton_yield_pass(ref, (i + 1) % threads, i)
+        counts[i] = n
+        turn.value = -2  # ends every other thread's wait
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    t0 = time.perf_counter()
+    turn.value = 0
+    time.sleep(seconds)
+    stop = True
+    t1 = time.perf_counter()
+    for t in ts:
+        t.join()
+    return sum(counts), t1 - t0
 
 
 def native_ring(threads: int, seconds: float) -> tuple[int, float]:
@@ -182,6 +228,7 @@ def child(mode: str, threads: int, seconds: float) -> None:
         "py_fanout": py_fanout,
         "native_ring": native_ring,
         "native_fanout": native_fanout,
+        "native_yield": native_yield,
     }[mode]
     calls, took = run(threads, seconds)
     print(calls, f"{took:.6f}")
@@ -242,7 +289,7 @@ def main(argv: list[str]) -> None:
         r = sorted(rates[m])
         med = statistics.median(r)
         print(
-            f"  {m:10} {med / 1e3:8.1f} k calls/s  {1e6 / med:6.2f} us/call"
+            f"  {m:13} {med / 1e3:8.1f} k calls/s  {1e6 / med:6.2f} us/call"
             f"  (runs {r[0] / 1e3:.1f}..{r[-1] / 1e3:.1f} k/s)"
         )
     print(f"  load average: {os.getloadavg()[0]:.2f}")

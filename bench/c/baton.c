@@ -4,14 +4,18 @@
  *   baton ring THREADS SECONDS     thread i waits on its semaphore, then posts thread i+1's
  *   baton fanout THREADS SECONDS   a leader posts every other thread's semaphore, then waits
  *                                  until each has run once (a round: THREADS calls)
+ *   baton yield THREADS SECONDS    a ring whose threads do not sleep: thread i yields the CPU
+ *                                  (sched_yield) until the turn is its own, then hands it on
  *
  * Prints "calls SECONDS": how many wakes ("calls") happened in how long.
  *
  * Built with -shared -DBATON_LIB instead, it is the library the Python modes call through
  * ctypes (which releases the GIL around each call): baton_pass(next, mine) posts `next` and
- * waits on `mine` in one native call, so that the GIL is not held while another thread wakes. */
+ * waits on `mine` in one native call, so that the GIL is not held while another thread wakes;
+ * baton_yield_pass(turn, next, mine) hands the turn on and yields until it comes back. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +51,20 @@ static void *ring(void *arg) {
     }
 }
 
+static atomic_int turn;
+
+static void *yielder(void *arg) {
+    int i = (int)(long)arg;
+    for (;;) {
+        while (atomic_load(&turn) != i) {
+            if (atomic_load_explicit(&stop, memory_order_relaxed)) return NULL;
+            sched_yield();
+        }
+        atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
+        atomic_store(&turn, (i + 1) % nthreads);
+    }
+}
+
 static void *worker(void *arg) {
     int i = (int)(long)arg;
     for (;;) {
@@ -78,6 +96,17 @@ void baton_pass(sem_t *next, sem_t *mine) {
     sem_wait(mine);
 }
 
+/* Yields until the turn is `mine` (or -2: the run is over). */
+void baton_yield_wait(atomic_int *turn, int mine) {
+    int t;
+    while ((t = atomic_load(turn)) != mine && t != -2) sched_yield();
+}
+
+void baton_yield_pass(atomic_int *turn, int next, int mine) {
+    atomic_store(turn, next);
+    baton_yield_wait(turn, mine);
+}
+
 /* Posts each of `go[0..n)`, then waits until `done` was posted n times. */
 void baton_fanout(sem_t **go, int n, sem_t *done) {
     for (int i = 0; i < n; i++) sem_post(go[i]);
@@ -85,11 +114,13 @@ void baton_fanout(sem_t **go, int n, sem_t *done) {
 }
 #else
 int main(int argc, char **argv) {
-    if (argc != 4 || (strcmp(argv[1], "ring") && strcmp(argv[1], "fanout"))) {
-        fprintf(stderr, "usage: baton ring|fanout THREADS SECONDS\n");
+    if (argc != 4 || (strcmp(argv[1], "ring") && strcmp(argv[1], "fanout") &&
+                      strcmp(argv[1], "yield"))) {
+        fprintf(stderr, "usage: baton ring|fanout|yield THREADS SECONDS\n");
         return 2;
     }
     int fan = strcmp(argv[1], "fanout") == 0;
+    int yield = strcmp(argv[1], "yield") == 0;
     nthreads = atoi(argv[2]);
     double seconds = atof(argv[3]);
     if (nthreads < 2 || nthreads > MAX_THREADS) {
@@ -101,7 +132,7 @@ int main(int argc, char **argv) {
     pthread_t th[MAX_THREADS];
     /* In fanout, the main thread is the leader (thread 0). */
     for (int i = fan ? 1 : 0; i < nthreads; i++)
-        pthread_create(&th[i], NULL, fan ? worker : ring, (void *)(long)i);
+        pthread_create(&th[i], NULL, fan ? worker : yield ? yielder : ring, (void *)(long)i);
     double t0 = now(), t1 = t0;
     if (fan) {
         while ((t1 = now()) - t0 < seconds) {
