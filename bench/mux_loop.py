@@ -91,7 +91,7 @@ def main(argv: list[str]) -> None:
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--seconds", type=float, default=2.0)
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--core", type=int, default=0)
+    p.add_argument("--core", default="0", help="the cores to pin to (taskset -c)")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     p.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
