@@ -2,7 +2,9 @@
 //! connection. A thread that finds no write in progress becomes the leader: it writes every
 //! request waiting (its own and those other threads queued meanwhile) in one write, reads their
 //! replies in one go and hands each to its thread, waking that thread only. If requests were
-//! queued while it wrote and read, it hands the lead to the first of their threads.
+//! queued while it wrote and read, it hands the lead to the first of their threads. A leader
+//! first lets the threads that called with it last time queue again; the thread whose request
+//! fills the queue meanwhile writes it (the leader then waits as the others do).
 //!
 //! What the mode changes for the caller:
 //! - the calls run in order on the connection's one Java thread, whichever Python thread made
@@ -100,6 +102,9 @@ struct State {
     next_ticket: u64,
     /// A leader is writing and reading (or was handed the lead and is waking up).
     leading: bool,
+    /// The leader is letting other threads queue before it writes (see [`Mux::lead`]): a
+    /// thread whose request fills the queue may take the write over.
+    gathering: bool,
     /// Requests written and not answered yet.
     in_flight: usize,
     /// Outcomes not collected yet, by ticket. A list, not a map: it holds about one entry per
@@ -222,6 +227,12 @@ impl Mux {
         let mut lead = !st.leading;
         if lead {
             st.leading = true;
+        } else if st.gathering && st.waiting.len() >= st.recent {
+            // The queue is as full as writes of late were, and its leader is still letting
+            // threads queue: this thread writes it now rather than hand the CPU back to that
+            // leader first (on one core, one thread switch less a write).
+            st.gathering = false;
+            lead = true;
         }
         loop {
             if !lead {
@@ -234,13 +245,20 @@ impl Mux {
                 }
             }
             if lead {
-                let (result, wake) =
-                    self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer));
-                // Woken once the state is unlocked: a woken thread finds it free.
-                for t in wake {
-                    t.unpark();
+                match self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer)) {
+                    Led::Done(result, wake) => {
+                        // Woken once the state is unlocked: a woken thread finds it free.
+                        for t in wake {
+                            t.unpark();
+                        }
+                        return result;
+                    }
+                    Led::TakenOver(guard) => {
+                        st = guard;
+                        lead = false;
+                        continue;
+                    }
                 }
-                return result;
             }
             drop(st);
             if !self.yield_for_reply(ticket) {
@@ -303,7 +321,8 @@ impl Mux {
 
     /// Writes what is queued and reads the replies; hands each to its thread. Returns this
     /// thread's result and the threads to wake (those answered, and the next leader if requests
-    /// were queued meanwhile), once the state is unlocked.
+    /// were queued meanwhile), once the state is unlocked; or, when another thread took the
+    /// write over before this one wrote, the state, locked.
     fn lead<'m>(
         &'m self,
         shared: &Shared,
@@ -311,18 +330,26 @@ impl Mux {
         ticket: u64,
         interrupted: &mut dyn FnMut() -> bool,
         placer: Option<&mut dyn Placer>,
-    ) -> (Option<Result<ReplyFrame, ClientError>>, Vec<Thread>) {
+    ) -> Led<'m> {
         // When several threads called at once of late, they are probably about to call again
         // (each got its reply from the last write): let them queue their requests first, so
         // that they go in this write rather than in the next. A yield costs a system call when
-        // no other thread is ready to run.
+        // no other thread is ready to run. The thread whose request fills the queue meanwhile
+        // may take the write over (see `request`).
         let mut yields = 0;
+        st.gathering = true;
         while st.waiting.len() < st.recent && yields < st.recent {
             drop(st);
             thread::yield_now();
             st = self.lock();
+            // Its request left the queue: a thread that filled the queue took the write (with
+            // this request) over; this thread now waits for its outcome like the others.
+            if !st.waiting.iter().any(|(t, _)| *t == ticket) {
+                return Led::TakenOver(st);
+            }
             yields += 1;
         }
+        st.gathering = false;
         let spare = std::mem::take(&mut st.spare_queue);
         let mut frames = std::mem::replace(&mut st.queue, spare);
         let spare = std::mem::take(&mut st.spare_waiting);
@@ -352,7 +379,7 @@ impl Mux {
                     }
                 }
                 st.leading = false;
-                return (None, wake);
+                return Led::Done(None, wake);
             }
             Exchange::Done(conn, replies) => {
                 st.writes += 1;
@@ -403,7 +430,7 @@ impl Mux {
             }
             None => st.leading = false,
         }
-        (
+        Led::Done(
             Some(mine.unwrap_or_else(|| {
                 Err(ClientError::Closed {
                     endpoint: shared.endpoint_text(),
@@ -459,6 +486,14 @@ impl Mux {
             Err(e) => Exchange::Failed(e),
         }
     }
+}
+
+/// How a thread's lead ended.
+enum Led<'m> {
+    /// It wrote and read: its result (`None`: not combined), and the threads to wake.
+    Done(Option<Result<ReplyFrame, ClientError>>, Vec<Thread>),
+    /// Another thread took the write over before it wrote: it waits for its outcome.
+    TakenOver(MutexGuard<'m, State>),
 }
 
 enum Exchange {
