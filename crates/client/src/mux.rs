@@ -22,7 +22,7 @@
 
 use std::cell::Cell;
 use std::io;
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -43,16 +43,6 @@ const YIELD_FOR: Duration = Duration::from_micros(50);
 
 /// A yield that returns sooner than this ran no other thread: nothing else wants the CPU.
 const YIELD_ALONE: Duration = Duration::from_micros(1);
-
-/// Whether this process may run on one CPU only (its affinity, or its cgroup's quota), as
-/// first seen: the waiting threads then share the CPU with the threads that would wake them
-/// (see [`Mux::yield_for_reply`]). With more CPUs, a woken thread starts on another one and
-/// the waker goes on, so sleeping costs little there; yielding would keep a second CPU busy
-/// for nothing (a yield there mostly runs other processes' threads, or returns at once).
-fn one_cpu() -> bool {
-    static ONE: OnceLock<bool> = OnceLock::new();
-    *ONE.get_or_init(|| thread::available_parallelism().is_ok_and(|n| n.get() == 1))
-}
 
 thread_local! {
     /// How many calls from Java this thread is serving (nested callbacks count each).
@@ -300,18 +290,17 @@ impl Mux {
         }
     }
 
-    /// Before a waiting thread sleeps, when the process runs on one CPU ([`one_cpu`]): while
-    /// other threads want that CPU (the leader, the gateway when it runs there too, the other
-    /// callers), the thread lets them run, and looks for its outcome after each turn. There,
-    /// falling asleep and being woken costs two futex calls and a wake-up that preempts the
-    /// waker; a yield only switches threads (0.6 us a hand-over against 1.4 in C, 1.3 against
-    /// 1.9 with Python threads: bench/threads_floor.py). Stops at once when a yield ran no
-    /// other thread (nothing to wait for on this CPU), and after [`YIELD_FOR`]. Returns whether
-    /// the outcome is there.
+    /// Before a waiting thread sleeps: while other threads want its CPU (the leader, the
+    /// gateway when it runs there too, the other callers), the thread lets them run, and looks
+    /// for its outcome after each turn. Falling asleep and being woken costs two futex calls,
+    /// and on one CPU a wake-up that preempts the waker; a yield only switches threads (0.6 us
+    /// a hand-over against 1.4 in C, 1.3 against 1.9 with Python threads, one core:
+    /// bench/threads_floor.py). Across CPUs a yielding thread also needs no wake-up from
+    /// another CPU, which is slow (threads4_mux unpinned on 2 cores: 85k calls/s yielding,
+    /// 50k sleeping at once). Stops at once when a yield ran no other thread (an idle CPU:
+    /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns whether the
+    /// outcome is there.
     fn yield_for_reply(&self, ticket: u64) -> bool {
-        if !one_cpu() {
-            return false;
-        }
         // One clock reading a turn (a turn's look at the outcome counts with its yield).
         let start = Instant::now();
         let mut before = start;
