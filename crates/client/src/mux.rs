@@ -1,7 +1,8 @@
 //! The multiplexed mode (opt-in, protocol v2): the calls of concurrent threads combined on one
 //! connection. A thread that finds no write in progress becomes the leader: it writes every
 //! request waiting (its own and those other threads queued meanwhile) in one write, reads their
-//! replies in one go and hands each to its thread, waking that thread only. If requests were
+//! replies in one go and hands each to its thread, waking that thread only (if it sleeps: a
+//! waiting thread first yields its CPU for a while, see `Mux::yield_for_reply`). If requests were
 //! queued while it wrote and read, it hands the lead to the first of their threads. A leader
 //! first lets the threads that called with it last time queue again; the thread whose request
 //! fills the queue meanwhile writes it (the leader then waits as the others do).
