@@ -137,6 +137,33 @@ def test_calls_queued_behind_a_blocked_write_go_in_one_write(mux: Any) -> None:
 
 
 @pytest.mark.servers("ferry")
+def test_stats_read_while_calls_wait_do_not_deadlock(mux: Any) -> None:
+    """A waiting thread asks its interrupt check, which takes the GIL, each time it wakes
+    without its reply (every wait slice); a thread that holds the GIL meanwhile reads the
+    stats, which lock the combining state. Neither may wait for the other: the check is asked
+    with the state unlocked."""
+    math = mux.jvm.java.lang.Math
+    blocked = Blocked(mux).start()
+    results: dict[int, Any] = {}
+
+    def call(k: int) -> None:
+        results[k] = math.abs(-k)
+
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(1, 5)]
+    for t in threads:
+        t.start()
+    wait_for(mux, lambda s: s["multiplex_waiting"] == 4)
+    # Stats read back to back (the GIL held in each) over several wait slices of 50 ms.
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        assert stats(mux)["multiplex_waiting"] == 4
+    blocked.release()
+    for t in threads:
+        t.join(DEADLINE_S)
+    assert results == {k: k for k in range(1, 5)}
+
+
+@pytest.mark.servers("ferry")
 def test_java_exceptions_reach_their_own_threads(mux: Any) -> None:
     from ferry.protocol import Py4JJavaError
 

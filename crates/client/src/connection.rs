@@ -704,8 +704,11 @@ impl Connection {
         interrupted: &mut dyn FnMut() -> bool,
     ) -> Result<(), ClientError> {
         // A reply split in pieces, or replies to pipelined commands, come as several writes
-        // from the gateway: acknowledge them at once (see `Stream::quickack`).
-        if self.pipelined || self.has_partial() {
+        // from the gateway: acknowledge them at once (see `Stream::quickack`). Only on v1: the
+        // gateways speaking v2 are ferry's, which set TCP_NODELAY on every connection, so
+        // nothing waits for our ACK (and a combined write's replies would pay a system call
+        // each time).
+        if matches!(self.codec, Codec::Text { .. }) && (self.pipelined || self.has_partial()) {
             self.stream.quickack();
         }
         loop {

@@ -1,8 +1,11 @@
 //! The multiplexed mode (opt-in, protocol v2): the calls of concurrent threads combined on one
 //! connection. A thread that finds no write in progress becomes the leader: it writes every
 //! request waiting (its own and those other threads queued meanwhile) in one write, reads their
-//! replies in one go and hands each to its thread, waking that thread only. If requests were
-//! queued while it wrote and read, it hands the lead to the first of their threads.
+//! replies in one go and hands each to its thread, waking that thread only (if it sleeps: a
+//! waiting thread first yields its CPU for a while, see `Mux::yield_for_reply`). If requests were
+//! queued while it wrote and read, it hands the lead to the first of their threads. A leader
+//! first lets the threads that called with it last time queue again; the thread whose request
+//! fills the queue meanwhile writes it (the leader then waits as the others do).
 //!
 //! What the mode changes for the caller:
 //! - the calls run in order on the connection's one Java thread, whichever Python thread made
@@ -19,11 +22,10 @@
 //!   last reply of its write has come.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferry_protocol::ProtocolError;
 use ferry_protocol::binary::FrameKind;
@@ -35,6 +37,13 @@ use crate::wire::{self, Placer, Protocol, ReplyFrame};
 
 /// How long a waiting thread sleeps before it asks its interrupt check again.
 const WAIT_SLICE: Duration = Duration::from_millis(50);
+
+/// How long a waiting thread yields the CPU before it sleeps (see [`Mux::yield_for_reply`]):
+/// longer than a combined write of a few threads takes on one busy core (15 us for four).
+const YIELD_FOR: Duration = Duration::from_micros(50);
+
+/// A yield that returns sooner than this ran no other thread: nothing else wants the CPU.
+const YIELD_ALONE: Duration = Duration::from_micros(1);
 
 thread_local! {
     /// How many calls from Java this thread is serving (nested callbacks count each).
@@ -84,13 +93,25 @@ struct State {
     next_ticket: u64,
     /// A leader is writing and reading (or was handed the lead and is waking up).
     leading: bool,
+    /// The leader is letting other threads queue before it writes (see [`Mux::lead`]): a
+    /// thread whose request fills the queue may take the write over.
+    gathering: bool,
     /// Requests written and not answered yet.
     in_flight: usize,
-    /// Outcomes not collected yet, by ticket.
-    done: HashMap<u64, Outcome>,
+    /// Outcomes not collected yet, by ticket. A list, not a map: it holds about one entry per
+    /// calling thread, and a search of a few entries costs less than hashing each ticket.
+    done: Vec<(u64, Outcome)>,
     /// Tickets whose threads stopped waiting after their request was written: their replies
-    /// are dropped.
-    abandoned: HashSet<u64>,
+    /// are dropped (rare: after an interrupt).
+    abandoned: Vec<u64>,
+    /// Tickets whose threads sleep (or are about to): only they are woken with their outcome.
+    /// A thread that yields for its outcome instead finds it by itself, and an unpark it did
+    /// not need would cut its next sleep short.
+    asleep: Vec<u64>,
+    /// The buffers of the last write, emptied, for the next one: a write then allocates
+    /// nothing for its frames and its list of threads.
+    spare_queue: Vec<u8>,
+    spare_waiting: Vec<(u64, Thread)>,
     /// The gateway speaks v1: nothing is combined.
     v1: bool,
     /// Writes made, and requests they carried.
@@ -99,6 +120,35 @@ struct State {
     /// How many requests recent writes carried (the largest of late, decaying by one a write):
     /// how many threads call at once.
     recent: usize,
+}
+
+impl State {
+    fn take_outcome(&mut self, ticket: u64) -> Option<Outcome> {
+        let k = self.done.iter().position(|(t, _)| *t == ticket)?;
+        Some(self.done.swap_remove(k).1)
+    }
+
+    fn has_outcome(&self, ticket: u64) -> bool {
+        self.done.iter().any(|(t, _)| *t == ticket)
+    }
+
+    /// The outcome of `ticket` is placed: its thread goes into `wake` if it sleeps.
+    fn wake_if_asleep(&self, ticket: u64, thread: Thread, wake: &mut Vec<Thread>) {
+        if self.asleep.contains(&ticket) {
+            wake.push(thread);
+        }
+    }
+
+    /// Whether `ticket` was abandoned (and forgets it).
+    fn forget_abandoned(&mut self, ticket: u64) -> bool {
+        match self.abandoned.iter().position(|t| *t == ticket) {
+            Some(k) => {
+                self.abandoned.swap_remove(k);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Counters of the multiplexed mode.
@@ -179,10 +229,16 @@ impl Mux {
         let mut lead = !st.leading;
         if lead {
             st.leading = true;
+        } else if st.gathering && st.waiting.len() >= st.recent {
+            // The queue is as full as writes of late were, and its leader is still letting
+            // threads queue: this thread writes it now rather than hand the CPU back to that
+            // leader first (on one core, one thread switch less a write).
+            st.gathering = false;
+            lead = true;
         }
         loop {
             if !lead {
-                match st.done.remove(&ticket) {
+                match st.take_outcome(ticket) {
                     Some(Outcome::Reply(f)) => return Some(Ok(f)),
                     Some(Outcome::Failed(e)) => return Some(Err(e)),
                     Some(Outcome::NotCombined) => return None,
@@ -191,21 +247,74 @@ impl Mux {
                 }
             }
             if lead {
-                let (result, wake) =
-                    self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer));
-                // Woken once the state is unlocked: a woken thread finds it free.
-                for t in wake {
-                    t.unpark();
+                match self.lead(shared, st, ticket, interrupted, wire::reborrow(&mut placer)) {
+                    Led::Done(result, wake) => {
+                        // Woken once the state is unlocked: a woken thread finds it free.
+                        for t in wake {
+                            t.unpark();
+                        }
+                        return result;
+                    }
+                    Led::TakenOver(guard) => {
+                        st = guard;
+                        lead = false;
+                        continue;
+                    }
                 }
-                return result;
             }
             drop(st);
-            thread::park_timeout(WAIT_SLICE);
+            let found = self.yield_for_reply(ticket);
             st = self.lock();
-            if !st.done.contains_key(&ticket) && interrupted() {
-                Self::give_up(&mut st, ticket);
-                return Some(Err(ClientError::Interrupted));
+            if !found && !st.has_outcome(ticket) {
+                // Said under the lock the leader places outcomes under: a leader that answers
+                // this thread from now on wakes it; one that answered before left the outcome,
+                // which the check above would have seen.
+                st.asleep.push(ticket);
+                drop(st);
+                thread::park_timeout(WAIT_SLICE);
+                st = self.lock();
+                if let Some(k) = st.asleep.iter().position(|t| *t == ticket) {
+                    st.asleep.swap_remove(k);
+                }
             }
+            if !st.has_outcome(ticket) {
+                // The check may take the GIL: never with the state locked, since a thread that
+                // holds the GIL may be waiting for the state (`stats`, `close`).
+                drop(st);
+                let stop = interrupted();
+                st = self.lock();
+                if stop && !st.has_outcome(ticket) {
+                    Self::give_up(&mut st, ticket);
+                    return Some(Err(ClientError::Interrupted));
+                }
+            }
+        }
+    }
+
+    /// Before a waiting thread sleeps: while other threads want its CPU (the leader, the
+    /// gateway when it runs there too, the other callers), the thread lets them run, and looks
+    /// for its outcome after each turn. Falling asleep and being woken costs two futex calls,
+    /// and on one CPU a wake-up that preempts the waker; a yield only switches threads (0.6 us
+    /// a hand-over against 1.4 in C, 1.3 against 1.9 with Python threads, one core:
+    /// bench/threads_floor.py). Across CPUs a yielding thread also needs no wake-up from
+    /// another CPU, which is slow (threads4_mux unpinned on 2 cores: 85k calls/s yielding,
+    /// 50k sleeping at once). Stops at once when a yield ran no other thread (an idle CPU:
+    /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns whether the
+    /// outcome is there.
+    fn yield_for_reply(&self, ticket: u64) -> bool {
+        // One clock reading a turn (a turn's look at the outcome counts with its yield).
+        let start = Instant::now();
+        let mut before = start;
+        loop {
+            thread::yield_now();
+            if self.lock().has_outcome(ticket) {
+                return true;
+            }
+            let after = Instant::now();
+            if after - before < YIELD_ALONE || after - start > YIELD_FOR {
+                return false;
+            }
+            before = after;
         }
     }
 
@@ -213,7 +322,7 @@ impl Mux {
     /// dropped.
     fn give_up(st: &mut State, ticket: u64) {
         let Some(k) = st.waiting.iter().position(|(t, _)| *t == ticket) else {
-            st.abandoned.insert(ticket);
+            st.abandoned.push(ticket);
             return;
         };
         // The queue holds one request frame per waiting thread, in the same order.
@@ -228,7 +337,8 @@ impl Mux {
 
     /// Writes what is queued and reads the replies; hands each to its thread. Returns this
     /// thread's result and the threads to wake (those answered, and the next leader if requests
-    /// were queued meanwhile), once the state is unlocked.
+    /// were queued meanwhile), once the state is unlocked; or, when another thread took the
+    /// write over before this one wrote, the state, locked.
     fn lead<'m>(
         &'m self,
         shared: &Shared,
@@ -236,20 +346,30 @@ impl Mux {
         ticket: u64,
         interrupted: &mut dyn FnMut() -> bool,
         placer: Option<&mut dyn Placer>,
-    ) -> (Option<Result<ReplyFrame, ClientError>>, Vec<Thread>) {
+    ) -> Led<'m> {
         // When several threads called at once of late, they are probably about to call again
         // (each got its reply from the last write): let them queue their requests first, so
         // that they go in this write rather than in the next. A yield costs a system call when
-        // no other thread is ready to run.
+        // no other thread is ready to run. The thread whose request fills the queue meanwhile
+        // may take the write over (see `request`).
         let mut yields = 0;
+        st.gathering = true;
         while st.waiting.len() < st.recent && yields < st.recent {
             drop(st);
             thread::yield_now();
             st = self.lock();
+            // Its request left the queue: a thread that filled the queue took the write (with
+            // this request) over; this thread now waits for its outcome like the others.
+            if !st.waiting.iter().any(|(t, _)| *t == ticket) {
+                return Led::TakenOver(st);
+            }
             yields += 1;
         }
-        let mut frames = std::mem::take(&mut st.queue);
-        let batch = std::mem::take(&mut st.waiting);
+        st.gathering = false;
+        let spare = std::mem::take(&mut st.spare_queue);
+        let mut frames = std::mem::replace(&mut st.queue, spare);
+        let spare = std::mem::take(&mut st.spare_waiting);
+        let mut batch = std::mem::replace(&mut st.waiting, spare);
         let conn = st.conn.take();
         st.in_flight = batch.len();
         st.recent = batch.len().max(st.recent.saturating_sub(1));
@@ -257,6 +377,8 @@ impl Mux {
         let outcome = Self::exchange(shared, conn, &mut frames, batch.len(), interrupted, placer);
         let mut st = self.lock();
         st.in_flight = 0;
+        frames.clear();
+        st.spare_queue = frames;
         let mut mine = None;
         let mut wake = Vec::with_capacity(batch.len());
         match outcome {
@@ -266,14 +388,14 @@ impl Mux {
                 st.v1 = true;
                 st.queue.clear();
                 let later = std::mem::take(&mut st.waiting);
-                for (t, th) in batch.into_iter().chain(later) {
+                for (t, th) in batch.drain(..).chain(later) {
                     if t != ticket {
-                        st.done.insert(t, Outcome::NotCombined);
-                        wake.push(th);
+                        st.done.push((t, Outcome::NotCombined));
+                        st.wake_if_asleep(t, th, &mut wake);
                     }
                 }
                 st.leading = false;
-                return (None, wake);
+                return Led::Done(None, wake);
             }
             Exchange::Done(conn, replies) => {
                 st.writes += 1;
@@ -287,7 +409,7 @@ impl Mux {
                     None => None,
                 };
                 let mut replies = replies.into_iter();
-                for (t, th) in batch {
+                for (t, th) in batch.drain(..) {
                     let r = match replies.next() {
                         Some(f) => Ok(f),
                         // A fatal reply ended the exchange; the gateway closed the connection.
@@ -297,33 +419,34 @@ impl Mux {
                     };
                     if t == ticket {
                         mine = Some(r);
-                    } else if !st.abandoned.remove(&t) {
+                    } else if !st.forget_abandoned(t) {
                         st.done
-                            .insert(t, r.map_or_else(Outcome::Failed, Outcome::Reply));
-                        wake.push(th);
+                            .push((t, r.map_or_else(Outcome::Failed, Outcome::Reply)));
+                        st.wake_if_asleep(t, th, &mut wake);
                     }
                 }
             }
             Exchange::Failed(e) => {
-                for (t, th) in batch {
-                    if t != ticket && !st.abandoned.remove(&t) {
-                        st.done.insert(t, Outcome::Failed(relayed(&e, shared)));
-                        wake.push(th);
+                for (t, th) in batch.drain(..) {
+                    if t != ticket && !st.forget_abandoned(t) {
+                        st.done.push((t, Outcome::Failed(relayed(&e, shared))));
+                        st.wake_if_asleep(t, th, &mut wake);
                     }
                 }
                 mine = Some(Err(e));
             }
         }
+        st.spare_waiting = batch;
         // Requests queued meanwhile: their first thread leads the next write.
         match st.waiting.first() {
             Some((t, th)) => {
                 let (t, th) = (*t, th.clone());
-                st.done.insert(t, Outcome::Lead);
-                wake.push(th);
+                st.done.push((t, Outcome::Lead));
+                st.wake_if_asleep(t, th, &mut wake);
             }
             None => st.leading = false,
         }
-        (
+        Led::Done(
             Some(mine.unwrap_or_else(|| {
                 Err(ClientError::Closed {
                     endpoint: shared.endpoint_text(),
@@ -379,6 +502,14 @@ impl Mux {
             Err(e) => Exchange::Failed(e),
         }
     }
+}
+
+/// How a thread's lead ended.
+enum Led<'m> {
+    /// It wrote and read: its result (`None`: not combined), and the threads to wake.
+    Done(Option<Result<ReplyFrame, ClientError>>, Vec<Thread>),
+    /// Another thread took the write over before it wrote: it waits for its outcome.
+    TakenOver(MutexGuard<'m, State>),
 }
 
 enum Exchange {
