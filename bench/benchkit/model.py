@@ -64,7 +64,7 @@ class Settings:
     round_budget_s: float  # latency rows: time per combo per round
     min_batches: int  # latency rows: batches per combo per round, at least
     batch: int  # latency rows: calls per timed batch
-    warmup_s: float  # latency and throughput rows: warm-up per combo before measuring
+    warmup_s: float  # warm-up per combo before measuring (bulk: untimed runs)
     bulk_runs: int  # bulk rows: timed runs per combo (the median is reported)
     bulk_budget_s: (
         float  # bulk rows: a full-size run projected above this is scaled down

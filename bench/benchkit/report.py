@@ -195,7 +195,8 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         "above 1 is faster. Per-call rows give the median and the p99 of the per-call time of batches",
         (
             f"of {s['batch']} calls, after a warm-up; bulk rows give the median of {s['bulk_runs']} runs"
-            f" (threads: {s['thread_runs']} runs of {s['thread_calls']} calls per thread)."
+            f" after untimed runs for {s['warmup_s']:g} s (at least one: the JVMs compile their loops"
+            f" meanwhile) (threads: {s['thread_runs']} runs of {s['thread_calls']} calls per thread)."
         ),
         "",
     ]
