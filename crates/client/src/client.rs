@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use ferry_protocol::binary;
@@ -21,6 +21,8 @@ use crate::wire::{self, Hole, Placer, Protocol, ProtocolChoice, ReplyFrame};
 
 /// How long closing a client waits for its last releases to be acknowledged.
 const CLOSE_FLUSH_LIMIT: Duration = Duration::from_secs(1);
+/// How long an opener waiting for another thread's protocol probe sleeps before it looks again.
+const PROBE_WAIT_SLICE: Duration = Duration::from_millis(50);
 
 /// A connection as the pool keeps it: boxed, so that handing it from the pool to a request and
 /// back moves a pointer, not the connection and its buffers' bookkeeping.
@@ -59,6 +61,11 @@ pub(crate) struct Shared {
     /// The protocol the gateway answered with (Auto), once known. Held while the first
     /// connection probes, so that concurrent openers wait for its answer instead of probing.
     negotiated: Mutex<Option<Protocol>>,
+    /// The process whose thread probes the gateway's protocol now, if any: the first
+    /// connection probes and concurrent openers wait for its answer (`probed`). A child forked
+    /// during a probe sees its parent's id and probes itself: the prober is not in the child.
+    probing: Mutex<Option<u32>>,
+    probed: Condvar,
     /// Hello lines the gateway refused (each followed by a v1 connection).
     refused_hellos: AtomicU64,
     /// The host calls [`Client::after_fork`] in every forked child (see
@@ -291,6 +298,8 @@ impl Client {
                 connected: AtomicBool::new(true),
                 opened: AtomicU64::new(0),
                 negotiated: Mutex::new(negotiated),
+                probing: Mutex::new(None),
+                probed: Condvar::new(),
                 refused_hellos: AtomicU64::new(0),
                 forks_reported: AtomicBool::new(false),
                 mux: (config_multiplex && pinned.is_none()).then(Mux::default),
@@ -818,34 +827,7 @@ impl Shared {
                 *self.lock_negotiated() = Some(Protocol::V2);
                 c
             }
-            ProtocolChoice::Auto => {
-                let mut memo = self.lock_negotiated();
-                let want = memo.unwrap_or(Protocol::V2);
-                if memo.is_some() {
-                    drop(memo);
-                    let c = Connection::open_as(
-                        &self.config,
-                        want,
-                        counters.clone(),
-                        self.totals.clone(),
-                    )?;
-                    if c.fell_back {
-                        // The gateway changed (a Py4J server now answers where a ferry one did).
-                        *self.lock_negotiated() = Some(Protocol::V1);
-                    }
-                    c
-                } else {
-                    // The first connection probes while holding the memo.
-                    let c = Connection::open_as(
-                        &self.config,
-                        want,
-                        counters.clone(),
-                        self.totals.clone(),
-                    )?;
-                    *memo = Some(c.protocol());
-                    c
-                }
-            }
+            ProtocolChoice::Auto => self.open_auto(&counters)?,
         };
         if conn.fell_back {
             // The refused probe's socket is counted here, not among the connections opened.
@@ -857,6 +839,51 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .push(Arc::downgrade(&counters));
         Ok(Box::new(conn))
+    }
+
+    /// [`Shared::open`] when the protocol is negotiated: the first connection probes (a v2
+    /// hello), the others open in the protocol it found.
+    fn open_auto(&self, counters: &Arc<Counters>) -> Result<Connection, ClientError> {
+        let open =
+            |want| Connection::open_as(&self.config, want, counters.clone(), self.totals.clone());
+        let pid = std::process::id();
+        let mut probing = self.lock_probing();
+        loop {
+            if let Some(want) = *self.lock_negotiated() {
+                drop(probing);
+                let c = open(want)?;
+                if c.fell_back {
+                    // The gateway changed (a Py4J server now answers where a ferry one did).
+                    *self.lock_negotiated() = Some(Protocol::V1);
+                }
+                return Ok(c);
+            }
+            match *probing {
+                // Another thread of this process probes: its answer comes soon.
+                Some(p) if p == pid => {
+                    probing = self
+                        .probed
+                        .wait_timeout(probing, PROBE_WAIT_SLICE)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                _ => break,
+            }
+        }
+        // The memo is not held across the probe's I/O: only the note of who probes.
+        *probing = Some(pid);
+        drop(probing);
+        let result = open(Protocol::V2);
+        if let Ok(c) = &result {
+            *self.lock_negotiated() = Some(c.protocol());
+        }
+        *self.lock_probing() = None;
+        self.probed.notify_all();
+        result
+    }
+
+    fn lock_probing(&self) -> MutexGuard<'_, Option<u32>> {
+        self.probing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn checkin(&self, conn: Conn) {
