@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -111,3 +114,61 @@ def test_the_gateway_works_in_a_child_started_before_any_call(
 def test_forks_are_reported_by_the_at_fork_hook(fgateway: Any) -> None:
     # The package registers after_fork with os.register_at_fork, so requests skip the pid check.
     assert fgateway._gateway_client._native.forks_reported is True
+
+
+def test_forks_while_other_threads_call_never_hang_the_child(
+    ferry_gateway_factory: Any, server: Any
+) -> None:
+    _fork_while_threads_call(ferry_gateway_factory(server))
+
+
+@pytest.mark.servers("ferry")
+def test_forks_while_threads_combine_calls_never_hang_the_child(
+    ferry_gateway_factory: Any, server: Any
+) -> None:
+    _fork_while_threads_call(ferry_gateway_factory(server, multiplex=True))
+
+
+def _fork_while_threads_call(gateway: Any) -> None:
+    # Other threads take the client's locks (the pool, the protocol's memo, the release queue,
+    # the multiplexed mode's state) at every call, and open connections at first: a fork must
+    # not leave one of them held in the child, where the thread that held it does not exist.
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def hammer() -> None:
+        try:
+            sb = gateway.jvm.java.lang.StringBuilder("x")
+            while not stop.is_set():
+                sb.length()
+                gateway.jvm.java.util.ArrayList()  # a release each time
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(40):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child reports by its exit code
+                try:
+                    ok = gateway.jvm.java.lang.Math.abs(-3) == 3
+                finally:
+                    os._exit(0 if ok else 1)
+            deadline = time.monotonic() + 20
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    pytest.fail("a child forked during calls hung")
+                time.sleep(0.005)
+            assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []

@@ -52,19 +52,20 @@ struct Pool {
 #[derive(Debug)]
 pub(crate) struct Shared {
     config: Config,
-    pool: Mutex<Pool>,
+    // The locks are shared (`Arc`) so that a fork can hold them by owned guards (see `fork`).
+    pool: Arc<Mutex<Pool>>,
     releases: Arc<ReleaseQueue>,
     totals: Arc<Counters>,
-    registry: Mutex<Vec<Weak<Counters>>>,
+    registry: Arc<Mutex<Vec<Weak<Counters>>>>,
     connected: AtomicBool,
     opened: AtomicU64,
     /// The protocol the gateway answered with (Auto), once known. Held while the first
     /// connection probes, so that concurrent openers wait for its answer instead of probing.
-    negotiated: Mutex<Option<Protocol>>,
+    negotiated: Arc<Mutex<Option<Protocol>>>,
     /// The process whose thread probes the gateway's protocol now, if any: the first
     /// connection probes and concurrent openers wait for its answer (`probed`). A child forked
     /// during a probe sees its parent's id and probes itself: the prober is not in the child.
-    probing: Mutex<Option<u32>>,
+    probing: Arc<Mutex<Option<u32>>>,
     probed: Condvar,
     /// Hello lines the gateway refused (each followed by a v1 connection).
     refused_hellos: AtomicU64,
@@ -285,27 +286,28 @@ impl Client {
             ProtocolChoice::V1 => Some(Protocol::V1),
             ProtocolChoice::Auto | ProtocolChoice::V2 => None,
         };
-        Client {
-            shared: Arc::new(Shared {
-                config,
-                pool: Mutex::new(Pool {
-                    idle: Vec::new(),
-                    pid: std::process::id(),
-                }),
-                releases: Arc::new(ReleaseQueue::default()),
-                totals: Arc::new(Counters::default()),
-                registry: Mutex::new(Vec::new()),
-                connected: AtomicBool::new(true),
-                opened: AtomicU64::new(0),
-                negotiated: Mutex::new(negotiated),
-                probing: Mutex::new(None),
-                probed: Condvar::new(),
-                refused_hellos: AtomicU64::new(0),
-                forks_reported: AtomicBool::new(false),
-                mux: (config_multiplex && pinned.is_none()).then(Mux::default),
-                pinned,
-            }),
-        }
+        let shared = Arc::new(Shared {
+            config,
+            pool: Arc::new(Mutex::new(Pool {
+                idle: Vec::new(),
+                pid: std::process::id(),
+            })),
+            releases: Arc::new(ReleaseQueue::default()),
+            totals: Arc::new(Counters::default()),
+            registry: Arc::new(Mutex::new(Vec::new())),
+            connected: AtomicBool::new(true),
+            opened: AtomicU64::new(0),
+            negotiated: Arc::new(Mutex::new(negotiated)),
+            probing: Arc::new(Mutex::new(None)),
+            probed: Condvar::new(),
+            refused_hellos: AtomicU64::new(0),
+            forks_reported: AtomicBool::new(false),
+            mux: (config_multiplex && pinned.is_none()).then(Mux::default),
+            pinned,
+        });
+        let locks: Arc<dyn crate::fork::ForkLocks> = shared.clone();
+        crate::fork::register(Arc::downgrade(&locks));
+        Client { shared }
     }
 
     /// A client of a gateway at `endpoint`, with the default settings.
@@ -1278,6 +1280,22 @@ fn unreachable_reply(conn: Conn) -> Result<(Conn, Response), ClientError> {
     Err(ClientError::Closed {
         endpoint: "the gateway".into(),
     })
+}
+
+impl crate::fork::ForkLocks for Shared {
+    // The order every thread takes them in: the multiplexed mode's state before the pool (a
+    // leader gives connections back while it holds the state), the probe's note before the
+    // memo of the protocol.
+    fn hold(&self, held: &mut crate::fork::Held) {
+        if let Some(mux) = &self.mux {
+            mux.hold_for_fork(held);
+        }
+        held.hold(&self.probing);
+        held.hold(&self.negotiated);
+        held.hold(&self.pool);
+        held.hold(&self.registry);
+        self.releases.hold_for_fork(held);
+    }
 }
 
 impl Drop for Shared {

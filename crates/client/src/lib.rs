@@ -29,7 +29,7 @@
 //!
 //! Commands are encoded and replies decoded with `ferry-protocol`; this crate adds the sockets.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod callback;
 mod callback_pinned;
@@ -38,6 +38,7 @@ mod config;
 mod connection;
 mod endpoint;
 mod error;
+pub mod fork;
 mod mux;
 mod release;
 pub mod wire;

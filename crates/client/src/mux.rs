@@ -23,7 +23,7 @@
 
 use std::cell::Cell;
 use std::io;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -167,12 +167,18 @@ pub struct MuxStats {
 /// The combining state of one client.
 #[derive(Debug, Default)]
 pub(crate) struct Mux {
-    state: Mutex<State>,
+    // Shared so that a fork can hold it by an owned guard (see `fork`).
+    state: Arc<Mutex<State>>,
 }
 
 impl Mux {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the mode's lock for a fork (see `fork`).
+    pub(crate) fn hold_for_fork(&self, held: &mut crate::fork::Held) {
+        held.hold(&self.state);
     }
 
     pub(crate) fn stats(&self) -> MuxStats {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use ferry_protocol::{ENTRY_POINT_ID, GATEWAY_SERVER_ID};
@@ -34,7 +34,8 @@ struct State {
 /// The release queue shared by a client, its handles and its flusher thread.
 #[derive(Debug, Default)]
 pub(crate) struct ReleaseQueue {
-    state: Mutex<State>,
+    // Shared so that a fork can hold it by an owned guard (see `fork`).
+    state: Arc<Mutex<State>>,
     wake: Condvar,
     /// `state.pending` is not empty (kept under the lock): a request with nothing to release
     /// does not take the lock.
@@ -53,6 +54,11 @@ pub(crate) enum Queued {
 impl ReleaseQueue {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the queue's lock for a fork (see `fork`).
+    pub(crate) fn hold_for_fork(&self, held: &mut crate::fork::Held) {
+        held.hold(&self.state);
     }
 
     /// Counts one more handle on `id`.

@@ -18,6 +18,7 @@ mod embedded_args;
 mod embedded_threads;
 mod encode;
 mod errors;
+mod fork;
 mod handles;
 mod hooks;
 mod member;
@@ -55,5 +56,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     m.add_function(wrap_pyfunction!(embedded_threads::embedded_at_exit, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    fork::register();
     Ok(())
 }
