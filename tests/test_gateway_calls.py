@@ -191,6 +191,25 @@ def test_jdk_static_methods(gateway: Any) -> None:
     assert jvm.java.lang.String.valueOf(True) == "true"
 
 
+def test_one_method_name_on_several_classes_and_objects_in_turn(gateway: Any) -> None:
+    # The same name on other classes, other objects and other argument types, alternating:
+    # each call reaches its own method (a server may remember what a name resolved to).
+    jvm = gateway.jvm
+    sb = jvm.java.lang.StringBuilder("abc")
+    names = jvm.java.util.ArrayList()
+    names.add("x")
+    for k in range(3):
+        assert jvm.java.lang.Math.abs(-3 - k) == 3 + k
+        assert jvm.java.lang.StrictMath.abs(-4.5) == 4.5
+        assert jvm.java.lang.Math.abs(-2.5) == 2.5
+        assert jvm.java.lang.Integer.toString(12) == "12"
+        assert jvm.java.lang.Long.toString(13) == "13"
+        assert sb.toString() == "abc"
+        assert names.toString() == "[x]"
+        assert sb.indexOf("c") == 2
+        assert names.indexOf("x") == 0
+
+
 def test_static_fields(api: Any, gateway: Any) -> None:
     cls = gateway.jvm.fixtures.EntryPoint
     assert cls.STATIC_INT == 42

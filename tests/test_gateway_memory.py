@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+import pytest
+
 OBJECTS = 25
 DROPPED = 400
 
@@ -115,6 +117,21 @@ def test_detach_twice_and_unknown_ids_are_harmless(
     gateway.detach(obj)
     gateway.detach(obj)
     assert live(gateway) == baseline
+    assert gateway.entry_point.echoInt(1) == 1
+
+
+def test_a_call_right_after_a_detach_finds_the_id_gone(
+    api: Any, gateway_factory: Any, own_server: Any
+) -> None:
+    # The object was the target of the call just before (a server may remember that target):
+    # once released, its id names nothing.
+    gateway = gateway_factory(own_server())
+    sb = gateway.jvm.java.lang.StringBuilder("abc")
+    assert sb.length() == 3
+    assert sb.length() == 3
+    gateway.detach(sb)
+    with pytest.raises(api.Py4JError):
+        sb.length()
     assert gateway.entry_point.echoInt(1) == 1
 
 

@@ -19,7 +19,7 @@ use crate::resolve::{ArgClass, Conv, Resolved, arg_cost, resolve_constructor, re
 use crate::views::View;
 
 mod direct;
-pub use direct::{Arg, CallSite, Target};
+pub use direct::{Arg, CallSite, CallSites, Target};
 
 /// Process-wide state: the well-known ids and the class table, shared by every engine.
 pub struct Runtime {

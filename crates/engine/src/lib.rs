@@ -22,5 +22,5 @@ pub mod spare;
 mod views;
 
 pub use callback::CallbackFailure;
-pub use engine::{Arg, CallSite, Engine, Outcome, Runtime, Target, runtime};
+pub use engine::{Arg, CallSite, CallSites, Engine, Outcome, Runtime, Target, runtime};
 pub use registry::{Entry, Registry};

@@ -19,7 +19,9 @@ use ferry_engine::Outcome;
 use ferry_engine::jni_raw::Env;
 use ferry_protocol::binary::{self, FrameBody, FrameDecoder, FrameKind, HELLO_LINE, Hello};
 use ferry_protocol::text::{self, Decoder, Incoming, Side};
-use ferry_protocol::{Blob, CallbackCommand, Command, Elem, Prims, ProtocolError, Reply, Value};
+use ferry_protocol::{
+    Blob, CallTarget, CallbackCommand, Command, Elem, Prims, ProtocolError, Reply, Value,
+};
 
 use crate::server::Server;
 use crate::transport::Conn;
@@ -48,7 +50,12 @@ struct Io {
     next_id: u32,
     /// The body of the last large request, shared with the values decoded from it.
     lent: Option<Arc<Vec<u8>>>,
+    /// Strings of handled calls (target id, method), whose buffers take the next call's.
+    strings: Vec<String>,
 }
+
+/// How many string buffers a connection keeps for reuse.
+const STRINGS_KEPT: usize = 8;
 
 /// Request bodies at least this large are shared with their decoded values (see
 /// [`binary::decode_command_shared`]) rather than copied out of.
@@ -193,6 +200,8 @@ pub(crate) struct Session {
     server: Server,
     io: RefCell<Io>,
     authenticated: Cell<bool>,
+    /// The connection's call sites (see `Engine::call_command_direct`).
+    sites: ferry_engine::CallSites,
     /// A Java thread's own connection to the Python server (not one the server accepted).
     outgoing: bool,
     /// The secret that cancels this connection (sent to v2 clients in the HELLO frame).
@@ -255,8 +264,10 @@ impl Session {
                 raw: Vec::new(),
                 next_id: 1,
                 lent: None,
+                strings: Vec::new(),
             }),
             authenticated: Cell::new(authenticated),
+            sites: ferry_engine::CallSites::default(),
             outgoing,
             cancel_key,
         });
@@ -342,9 +353,14 @@ impl Session {
         let mut io = self.io.borrow_mut();
         loop {
             if self.sniff(&mut io) {
-                let Io { wire, lent, .. } = &mut *io;
+                let Io {
+                    wire,
+                    lent,
+                    strings,
+                    ..
+                } = &mut *io;
                 take_back(wire, lent);
-                match next_message(wire, lent) {
+                match next_message(wire, lent, strings) {
                     Ok(Some(m)) => return Ok(Read::Message(m)),
                     Ok(None) => {}
                     Err(e) => {
@@ -443,12 +459,39 @@ impl Session {
         }
         let binary = matches!(self.io.borrow().wire, Wire::Binary(_));
         let engine = self.server.engine();
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| engine.execute(env, cmd))).unwrap_or_else(|_| {
-                Outcome::Reply(Reply::error_message(
-                    "ferry.Py4JException: internal error in the gateway (a bug: please report it)",
-                ))
-            });
+        // A call goes the direct way when it can (no id lookup of a target just called, no
+        // overload lookup of a method already resolved at this site, no local frame when it
+        // makes no local reference); else, and for every other command, as a command.
+        let direct = match &cmd {
+            Command::Call {
+                target,
+                method,
+                args,
+            } => catch_unwind(AssertUnwindSafe(|| {
+                engine.call_command_direct(env, &self.sites, target, method, args)
+            }))
+            .unwrap_or_else(|_| Some(internal_error())),
+            _ => None,
+        };
+        let outcome = match direct {
+            Some(reply) => {
+                if let Command::Call {
+                    target: CallTarget::Object(t) | CallTarget::Static(t),
+                    method,
+                    ..
+                } = cmd
+                {
+                    let mut io = self.io.borrow_mut();
+                    if io.strings.len() + 2 <= STRINGS_KEPT {
+                        io.strings.push(t);
+                        io.strings.push(method);
+                    }
+                }
+                Outcome::Reply(reply)
+            }
+            None => catch_unwind(AssertUnwindSafe(|| engine.execute(env, cmd)))
+                .unwrap_or_else(|_| Outcome::Reply(internal_error())),
+        };
         if notice {
             // Notices get no reply, whatever happened.
             if let Outcome::Cancel {
@@ -554,10 +597,18 @@ impl Session {
     }
 }
 
+/// The reply to a command whose execution panicked.
+fn internal_error() -> Reply {
+    Reply::error_message(
+        "ferry.Py4JException: internal error in the gateway (a bug: please report it)",
+    )
+}
+
 /// Decodes the next message of either wire format.
 fn next_message(
     wire: &mut Wire,
     lent: &mut Option<Arc<Vec<u8>>>,
+    strings: &mut Vec<String>,
 ) -> Result<Option<Msg>, ProtocolError> {
     match wire {
         Wire::Sniffing(_) => Ok(None),
@@ -592,7 +643,7 @@ fn next_message(
                         },
                         FrameKind::Notice => Msg::Notice(binary::decode_command(&h, body.bytes())?),
                         FrameKind::Request => Msg::Command {
-                            cmd: binary::decode_command(&h, body.bytes())?,
+                            cmd: binary::decode_command_reusing(&h, body.bytes(), strings)?,
                             id: h.id,
                         },
                         FrameKind::Hello => {

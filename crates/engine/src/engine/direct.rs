@@ -432,3 +432,118 @@ fn exact_kind(flavor: Flavor) -> Option<ferry_protocol::RefKind> {
         _ => return None,
     })
 }
+
+/// The call sites of one connection of a server, by what a call command names: the method, and
+/// for a static call its class too (a site remembers the class of its static calls). The calls
+/// of a connection mostly repeat a few sites; past [`SITES_KEPT`] a table starts again.
+#[derive(Default)]
+pub struct CallSites {
+    /// Calls on objects, by method name (a site checks the target's class itself).
+    on_objects: std::cell::RefCell<Sites>,
+    /// Static calls, by class name, a NUL, and method name.
+    on_classes: std::cell::RefCell<Sites>,
+    /// The target of the last call on an object, by id: calls mostly repeat a target. Weak: it
+    /// must not keep a released object alive.
+    last_target: std::cell::RefCell<Option<(Box<str>, std::sync::Weak<Entry>)>>,
+}
+
+type Sites = rustc_hash::FxHashMap<Box<str>, std::rc::Rc<CallSite>>;
+
+/// How many sites a table keeps.
+const SITES_KEPT: usize = 256;
+
+impl std::fmt::Debug for CallSites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallSites")
+    }
+}
+
+impl CallSites {
+    fn site(&self, target: &ferry_protocol::CallTarget, method: &str) -> std::rc::Rc<CallSite> {
+        let (table, key) = match target {
+            ferry_protocol::CallTarget::Object(_) => {
+                (&self.on_objects, std::borrow::Cow::Borrowed(method))
+            }
+            ferry_protocol::CallTarget::Static(fqn) => (
+                &self.on_classes,
+                std::borrow::Cow::Owned(format!("{fqn}\0{method}")),
+            ),
+        };
+        let mut map = table.borrow_mut();
+        if let Some(s) = map.get(&*key) {
+            return s.clone();
+        }
+        if map.len() >= SITES_KEPT {
+            map.clear();
+        }
+        let s = std::rc::Rc::new(CallSite::default());
+        map.insert(key.into_owned().into_boxed_str(), s.clone());
+        s
+    }
+}
+
+impl CallSites {
+    /// The entry held under `id`, from the last call's when it is the same id and still held.
+    fn target(&self, registry: &Registry, id: &str) -> Option<Arc<Entry>> {
+        let mut last = self.last_target.borrow_mut();
+        if let Some((last_id, weak)) = &*last {
+            if **last_id == *id {
+                if let Some(e) = weak.upgrade().filter(|e| !e.is_released()) {
+                    return Some(e);
+                }
+            }
+        }
+        let e = registry.get(id)?;
+        *last = Some((id.into(), Arc::downgrade(&e)));
+        Some(e)
+    }
+}
+
+impl Engine {
+    /// A call command made as a direct call (see the module's doc), with the connection's
+    /// `sites`: `None` when it must be made as a command instead (an argument a direct call
+    /// does not take, an unknown id, ...; nothing ran in Java then).
+    pub fn call_command_direct(
+        &self,
+        env: &Env,
+        sites: &CallSites,
+        target: &ferry_protocol::CallTarget,
+        method: &str,
+        args: &[Value],
+    ) -> Option<Reply> {
+        // The same boundary as a command's execution.
+        crate::fault::point("engine.execute");
+        // The entries of the target and of object arguments, held for the call.
+        let mut held: SmallVec<[Arc<Entry>; 2]> = SmallVec::new();
+        let target_entry = match target {
+            ferry_protocol::CallTarget::Object(id) => Some(sites.target(&self.registry, id)?),
+            ferry_protocol::CallTarget::Static(_) => None,
+        };
+        for a in args {
+            if let Value::Ref(ferry_protocol::RefKind::Object, id) = a {
+                held.push(self.registry.get(id)?);
+            }
+        }
+        let mut objects = held.iter();
+        let mut direct: SmallVec<[Arg<'_>; 4]> = SmallVec::with_capacity(args.len());
+        for a in args {
+            direct.push(match a {
+                Value::Null => Arg::Null,
+                Value::Bool(b) => Arg::Bool(*b),
+                Value::Int(i) => Arg::Int(*i),
+                Value::Long(l) => Arg::Long(*l),
+                Value::Double(d) => Arg::Double(*d),
+                Value::String(s) => Arg::Str(s),
+                Value::Ref(ferry_protocol::RefKind::Object, _) => Arg::Object(objects.next()?),
+                _ => return None,
+            });
+        }
+        let site = sites.site(target, method);
+        let target = match (&target_entry, target) {
+            (Some(e), _) => Target::Object(e),
+            (None, ferry_protocol::CallTarget::Static(fqn)) => Target::Static(fqn),
+            (None, ferry_protocol::CallTarget::Object(_)) => return None,
+        };
+        self.call_direct(env, &site, target, method, &direct)
+    }
+}

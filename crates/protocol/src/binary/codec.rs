@@ -24,6 +24,8 @@ pub(crate) struct Reader<'a> {
     pos: usize,
     /// The body, when it is shared: large raw values become windows on it.
     shared: Option<&'a Arc<Vec<u8>>>,
+    /// Strings of an earlier message, whose buffers receive this one's strings.
+    strings: Option<&'a mut Vec<String>>,
 }
 
 impl<'a> Reader<'a> {
@@ -32,6 +34,7 @@ impl<'a> Reader<'a> {
             b,
             pos: 0,
             shared: None,
+            strings: None,
         }
     }
 
@@ -40,6 +43,7 @@ impl<'a> Reader<'a> {
             b: body,
             pos: 0,
             shared: Some(body),
+            strings: None,
         }
     }
 
@@ -106,7 +110,13 @@ impl<'a> Reader<'a> {
     pub(crate) fn str(&mut self) -> Result<String, ProtocolError> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
-        String::from_utf8(b.to_vec()).map_err(|_| ProtocolError::InvalidUtf8)
+        let s = std::str::from_utf8(b).map_err(|_| ProtocolError::InvalidUtf8)?;
+        if let Some(mut out) = self.strings.as_mut().and_then(|pool| pool.pop()) {
+            out.clear();
+            out.push_str(s);
+            return Ok(out);
+        }
+        Ok(s.to_owned())
     }
 
     /// A count of elements each at least `min_size` bytes long, checked against what is left
@@ -726,6 +736,19 @@ fn read_opt_str(r: &mut Reader) -> Result<Option<String>, ProtocolError> {
 /// Reads a Python-to-Java command from a request or notice frame.
 pub fn decode_command(header: &FrameHeader, body: &[u8]) -> Result<Command, ProtocolError> {
     read_command(header, &mut Reader::new(body))
+}
+
+/// [`decode_command`] with the strings of the command made in the buffers of `strings`
+/// (strings of earlier commands given back, taken from the end): a connection that hands its
+/// commands' strings back decodes the next ones without allocating.
+pub fn decode_command_reusing(
+    header: &FrameHeader,
+    body: &[u8],
+    strings: &mut Vec<String>,
+) -> Result<Command, ProtocolError> {
+    let mut r = Reader::new(body);
+    r.strings = Some(strings);
+    read_command(header, &mut r)
 }
 
 /// [`decode_command`] for a body the caller shares: the command's large raw values (bytes,

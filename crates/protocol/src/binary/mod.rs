@@ -8,8 +8,8 @@ mod codec;
 mod frame;
 
 pub use codec::{
-    decode_callback, decode_command, decode_command_shared, decode_reply, decode_value,
-    decode_value_shared, encode_callback, encode_command, encode_reply, encode_value,
+    decode_callback, decode_command, decode_command_reusing, decode_command_shared, decode_reply,
+    decode_value, decode_value_shared, encode_callback, encode_command, encode_reply, encode_value,
     is_callback_op,
 };
 pub use frame::{
