@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -50,6 +51,26 @@ MODES = (
     "native_yield",
 )
 PY_MODES = tuple(m for m in MODES if not m.startswith("c_"))
+
+
+def _run_for(
+    ts: list[threading.Thread],
+    seconds: float,
+    kick: Callable[[], object],
+    halt: Callable[[], None],
+) -> float:
+    """Starts the threads, gives the first turn (`kick`), lets them pass it on for `seconds`,
+    tells them to stop (`halt`) and waits for them; returns the time they ran."""
+    for t in ts:
+        t.start()
+    t0 = time.perf_counter()
+    kick()
+    time.sleep(seconds)
+    halt()
+    t1 = time.perf_counter()
+    for t in ts:
+        t.join()
+    return t1 - t0
 
 
 def py_ring(threads: int, seconds: float) -> tuple[int, float]:
@@ -71,17 +92,13 @@ def py_ring(threads: int, seconds: float) -> tuple[int, float]:
             n += 1
             nxt.release()
 
+    def halt() -> None:
+        nonlocal stop
+        stop = True
+
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    t0 = time.perf_counter()
-    locks[0].release()
-    time.sleep(seconds)
-    stop = True
-    t1 = time.perf_counter()
-    for t in ts:
-        t.join()
-    return sum(counts), t1 - t0
+    elapsed = _run_for(ts, seconds, locks[0].release, halt)
+    return sum(counts), elapsed
 
 
 def py_fanout(threads: int, seconds: float) -> tuple[int, float]:
@@ -150,17 +167,16 @@ def native_yield(threads: int, seconds: float) -> tuple[int, float]:
         counts[i] = n
         turn.value = -2  # ends every other thread's wait
 
+    def kick() -> None:
+        turn.value = 0
+
+    def halt() -> None:
+        nonlocal stop
+        stop = True
+
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    t0 = time.perf_counter()
-    turn.value = 0
-    time.sleep(seconds)
-    stop = True
-    t1 = time.perf_counter()
-    for t in ts:
-        t.join()
-    return sum(counts), t1 - t0
+    elapsed = _run_for(ts, seconds, kick, halt)
+    return sum(counts), elapsed
 
 
 def native_ring(threads: int, seconds: float) -> tuple[int, float]:
@@ -179,17 +195,13 @@ def native_ring(threads: int, seconds: float) -> tuple[int, float]:
         counts[i] = n
         lib.baton_post(nxt)
 
+    def halt() -> None:
+        nonlocal stop
+        stop = True
+
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    t0 = time.perf_counter()
-    lib.baton_post(sems[0])
-    time.sleep(seconds)
-    stop = True
-    t1 = time.perf_counter()
-    for t in ts:
-        t.join()
-    return sum(counts), t1 - t0
+    elapsed = _run_for(ts, seconds, lambda: lib.baton_post(sems[0]), halt)
+    return sum(counts), elapsed
 
 
 def native_fanout(threads: int, seconds: float) -> tuple[int, float]:
