@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 /// Something holding locks that a fork must not leave held.
-pub(crate) trait ForkLocks: Send + Sync {
+pub(crate) trait ForkLocks: Any + Send + Sync {
     /// Takes every lock, in order, into `held`.
     fn hold(&self, held: &mut Held);
 }
@@ -88,7 +88,7 @@ pub fn prepare() {
         c.hold(&mut held);
         // Kept until its guards are dropped: if this were the client's last reference,
         // dropping it while its locks are held here would wait for them.
-        held.keep(Arc::new(c));
+        held.keep(c);
     }
     HELD.with(|h| *h.borrow_mut() = Some((live, held)));
 }

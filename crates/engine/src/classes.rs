@@ -50,6 +50,21 @@ pub enum Flavor {
     Object,
 }
 
+impl Flavor {
+    /// The reference kind instances of this flavor travel as (`None`: they travel by value).
+    pub fn ref_kind(self) -> Option<RefKind> {
+        Some(match self {
+            Flavor::List => RefKind::List,
+            Flavor::Map => RefKind::Map,
+            Flavor::Array => RefKind::Array,
+            Flavor::Set => RefKind::Set,
+            Flavor::Iterator => RefKind::Iterator,
+            Flavor::Object => RefKind::Object,
+            _ => return None,
+        })
+    }
+}
+
 /// A method or constructor.
 #[derive(Debug)]
 pub struct MethodInfo {
@@ -116,15 +131,7 @@ impl ClassInfo {
     /// by reference. `None` when each value's class must be asked (`convert::object_value`).
     pub fn exact_ref_kind(&self, cx: &Cx) -> Option<RefKind> {
         *self.exact.get_or_init(|| {
-            let kind = match self.flavor {
-                Flavor::List => RefKind::List,
-                Flavor::Map => RefKind::Map,
-                Flavor::Array => RefKind::Array,
-                Flavor::Set => RefKind::Set,
-                Flavor::Iterator => RefKind::Iterator,
-                Flavor::Object => RefKind::Object,
-                _ => return None,
-            };
+            let kind = self.flavor.ref_kind()?;
             if self.is_array {
                 return Some(kind);
             }

@@ -170,6 +170,24 @@ proptest! {
     }
 }
 
+/// Receives `bytes` through `d` in pieces of at most `piece` bytes; the one frame they hold.
+fn receive(d: &mut FrameDecoder, bytes: &[u8], piece: usize) -> ferry_protocol::binary::Frame {
+    let mut at = 0;
+    loop {
+        let n = d
+            .fill(1 << 20, |spare| {
+                let n = spare.len().min(bytes.len() - at).min(piece);
+                spare[..n].copy_from_slice(&bytes[at..at + n]);
+                Ok::<usize, ()>(n)
+            })
+            .unwrap();
+        at += n;
+        if let Some(f) = d.next().unwrap() {
+            return f;
+        }
+    }
+}
+
 #[test]
 fn raw_elements_are_aligned_to_eight_bytes_in_the_body() {
     let doubles = Prims::from_f64(&[1.5, -2.0, f64::MAX]);
@@ -197,21 +215,7 @@ fn a_large_frame_arrives_in_pieces_and_is_copied_once_into_its_own_buffer() {
     let big = Value::Bytes((0..3_000_000u32).map(|i| i as u8).collect());
     let mut bytes = Vec::new();
     encode_reply(&Reply::Success(big.clone()), 9, &mut bytes);
-    let mut d = FrameDecoder::new();
-    let mut at = 0;
-    let mut got = None;
-    while got.is_none() {
-        let n = d
-            .fill(1 << 20, |spare| {
-                let n = spare.len().min(bytes.len() - at).min(100_000);
-                spare[..n].copy_from_slice(&bytes[at..at + n]);
-                Ok::<usize, ()>(n)
-            })
-            .unwrap();
-        at += n;
-        got = d.next().unwrap();
-    }
-    let f = got.unwrap();
+    let f = receive(&mut FrameDecoder::new(), &bytes, 100_000);
     assert_eq!(
         decode_reply(&f.header, &f.body).unwrap(),
         Reply::Success(big)
@@ -227,20 +231,7 @@ fn a_recycled_body_receives_the_next_large_frame_whole() {
     for v in [&first, &second] {
         let mut bytes = Vec::new();
         encode_reply(&Reply::Success(v.clone()), 3, &mut bytes);
-        let mut at = 0;
-        let mut got = None;
-        while got.is_none() {
-            let n = d
-                .fill(1 << 20, |spare| {
-                    let n = spare.len().min(bytes.len() - at).min(70_000);
-                    spare[..n].copy_from_slice(&bytes[at..at + n]);
-                    Ok::<usize, ()>(n)
-                })
-                .unwrap();
-            at += n;
-            got = d.next().unwrap();
-        }
-        let f = got.unwrap();
+        let f = receive(&mut d, &bytes, 70_000);
         assert_eq!(
             decode_reply(&f.header, &f.body).unwrap(),
             Reply::Success(v.clone())
@@ -251,24 +242,6 @@ fn a_recycled_body_receives_the_next_large_frame_whole() {
     // The second, smaller frame was received into the first one's buffer (a buffer of its own
     // would be as large as its body).
     assert!(bodies[1] >= 300_000, "{bodies:?}");
-}
-
-/// Receives `bytes` through `d` in pieces of at most `piece` bytes; the one frame they hold.
-fn receive(d: &mut FrameDecoder, bytes: &[u8], piece: usize) -> ferry_protocol::binary::Frame {
-    let mut at = 0;
-    loop {
-        let n = d
-            .fill(1 << 20, |spare| {
-                let n = spare.len().min(bytes.len() - at).min(piece);
-                spare[..n].copy_from_slice(&bytes[at..at + n]);
-                Ok::<usize, ()>(n)
-            })
-            .unwrap();
-        at += n;
-        if let Some(f) = d.next().unwrap() {
-            return f;
-        }
-    }
 }
 
 #[test]

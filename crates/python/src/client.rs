@@ -96,6 +96,20 @@ thread_local! {
 /// The largest request buffer a thread keeps.
 const REQUEST_KEPT: usize = 64 * 1024;
 
+/// This thread's request buffer, empty (a new one while a call of this thread holds it).
+fn request_buffer() -> Vec<u8> {
+    let mut v = REQUEST.take();
+    v.clear();
+    v
+}
+
+/// Gives a buffer from [`request_buffer`] back for the thread's next call.
+fn keep_request_buffer(v: Vec<u8>) {
+    if v.capacity() <= REQUEST_KEPT {
+        REQUEST.set(v);
+    }
+}
+
 /// Reply bodies at least this large are shared with the values decoded from them.
 const SHARED_REPLY_MIN: usize = 64 * 1024;
 
@@ -384,7 +398,7 @@ impl PyClient {
         placer: Option<&mut (dyn Placer + Send)>,
     ) -> PyResult<Answer> {
         if self.inner.is_multiplexed() && self.call_protocol(py, Some(owner))? == Protocol::V2 {
-            let mut frames = Vec::with_capacity(prefix.len() + 2 + args.len() * 16);
+            let mut frames = request_buffer();
             let mut enc = Enc::new(Some(owner), 0);
             push_call_frame(prefix, args, &mut enc, &mut frames)?;
             let inner = &self.inner;
@@ -396,6 +410,7 @@ impl PyClient {
                     .transpose()
             })?;
             drop(enc);
+            keep_request_buffer(frames);
             if let Some(f) = combined {
                 return Ok(Answer::Frame(f));
             }
@@ -433,8 +448,7 @@ impl PyClient {
             }
             Protocol::V2 => {
                 // This thread's request buffer: a call allocates nothing for its frame.
-                let mut frames = REQUEST.take();
-                frames.clear();
+                let mut frames = request_buffer();
                 let mut enc = Enc::new(Some(owner), 0);
                 // Large bytes and numpy arrays are written from where they are (writev).
                 enc.holes_ok = true;
@@ -460,9 +474,7 @@ impl PyClient {
                 });
                 drop(holes);
                 drop(enc);
-                if frames.capacity() <= REQUEST_KEPT {
-                    REQUEST.set(frames);
-                }
+                keep_request_buffer(frames);
                 sent?;
                 reply.map(Answer::Frame).ok_or_else(|| no_reply(py))
             }

@@ -16,7 +16,6 @@ use smallvec::SmallVec;
 
 use super::Engine;
 use crate::classes::ClassInfo;
-use crate::classes::Flavor;
 use crate::convert::{from_java, object_value, to_java};
 use crate::error::Failure;
 use crate::jni_raw::{Env, JType, JValue, JniError, Local};
@@ -94,6 +93,24 @@ impl Engine {
         }))
     }
 
+    /// The argument classes' addresses (0 for null), what call sites and the overload cache
+    /// key on; `None` when an object argument's id is released (or its class cannot be read).
+    fn arg_key(&self, env: &Env, args: &[Arg<'_>]) -> Option<Key> {
+        let mut key = Key::new();
+        for a in args {
+            if let Arg::Object(e) = a {
+                if e.is_released() {
+                    return None;
+                }
+                if e.class.get().is_none() {
+                    self.cold_entry_class(env, e)?;
+                }
+            }
+            key.push(self.arg_class_known(a)?.map_or(0, addr));
+        }
+        Some(key)
+    }
+
     /// Calls `method` on `target` with `args` as a call command would (see the module's doc);
     /// `None` when the call must be made by id instead. Runs in the caller's local frame, which
     /// it leaves as it found it.
@@ -129,18 +146,7 @@ impl Engine {
                 (None, class)
             }
         };
-        let mut key = Key::new();
-        for a in args {
-            if let Arg::Object(e) = a {
-                if e.is_released() {
-                    return None;
-                }
-                if e.class.get().is_none() {
-                    self.cold_entry_class(env, e)?;
-                }
-            }
-            key.push(self.arg_class_known(a)?.map_or(0, addr));
-        }
+        let key = self.arg_key(env, args)?;
         let owned;
         let resolved: &Resolved = match site.memo.get() {
             Some(m) if Arc::ptr_eq(&m.class, class) && m.key == key => &m.resolved,
@@ -189,18 +195,8 @@ impl Engine {
                 .with_frame(8, |env| self.class_named(&self.cx(env), fqn).ok())
                 .ok()??,
         };
-        let mut key: SmallVec<[(usize, usize); 4]> = SmallVec::new();
-        for a in args {
-            if let Arg::Object(e) = a {
-                if e.is_released() {
-                    return None;
-                }
-                if e.class.get().is_none() {
-                    self.cold_entry_class(env, e)?;
-                }
-            }
-            key.push((self.arg_class_known(a)?.map_or(0, addr), 0));
-        }
+        let key: SmallVec<[(usize, usize); 4]> =
+            self.arg_key(env, args)?.iter().map(|k| (*k, 0)).collect();
         let resolved = match class.dispatch.get("<init>", &key) {
             Some(r) => r,
             None => {
@@ -235,7 +231,7 @@ impl Engine {
             let made = unsafe { env.new_object(class.class.local(), m.id, &jargs) };
             Some(match made {
                 // The new object is of the class itself: its flavor says how it travels.
-                Ok(o) => match exact_kind(class.flavor) {
+                Ok(o) => match class.flavor.ref_kind() {
                     Some(kind) => match env.new_global(o) {
                         Ok(g) => Reply::Success(Value::Ref(kind, self.registry.insert(g))),
                         Err(e) => self.reply_in_frame(env, Failure::internal(e)),
@@ -419,20 +415,6 @@ fn direct_arg(
     to_java(cx, registry, &value, param, conv).ok()
 }
 
-/// The reference kind of an object of a class of this flavor (`None`: it travels by value).
-fn exact_kind(flavor: Flavor) -> Option<ferry_protocol::RefKind> {
-    use ferry_protocol::RefKind;
-    Some(match flavor {
-        Flavor::List => RefKind::List,
-        Flavor::Map => RefKind::Map,
-        Flavor::Array => RefKind::Array,
-        Flavor::Set => RefKind::Set,
-        Flavor::Iterator => RefKind::Iterator,
-        Flavor::Object => RefKind::Object,
-        _ => return None,
-    })
-}
-
 /// The call sites of one connection of a server, by what a call command names: the method, and
 /// for a static call its class too (a site remembers the class of its static calls). The calls
 /// of a connection mostly repeat a few sites; past [`SITES_KEPT`] a table starts again.
@@ -440,8 +422,8 @@ fn exact_kind(flavor: Flavor) -> Option<ferry_protocol::RefKind> {
 pub struct CallSites {
     /// Calls on objects, by method name (a site checks the target's class itself).
     on_objects: std::cell::RefCell<Sites>,
-    /// Static calls, by class name, a NUL, and method name.
-    on_classes: std::cell::RefCell<Sites>,
+    /// Static calls, by class name, then method name.
+    on_classes: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Sites>>,
     /// The target of the last call on an object, by id: calls mostly repeat a target. Weak: it
     /// must not keep a released object alive.
     last_target: std::cell::RefCell<Option<(Box<str>, std::sync::Weak<Entry>)>>,
@@ -449,7 +431,7 @@ pub struct CallSites {
 
 type Sites = rustc_hash::FxHashMap<Box<str>, std::rc::Rc<CallSite>>;
 
-/// How many sites a table keeps.
+/// How many sites (or classes of static calls) a table keeps.
 const SITES_KEPT: usize = 256;
 
 impl std::fmt::Debug for CallSites {
@@ -458,27 +440,36 @@ impl std::fmt::Debug for CallSites {
     }
 }
 
+/// The site of `method` in `sites`, made if new.
+fn site_in(sites: &mut Sites, method: &str) -> std::rc::Rc<CallSite> {
+    if let Some(s) = sites.get(method) {
+        return s.clone();
+    }
+    if sites.len() >= SITES_KEPT {
+        sites.clear();
+    }
+    let s = std::rc::Rc::new(CallSite::default());
+    sites.insert(method.into(), s.clone());
+    s
+}
+
 impl CallSites {
     fn site(&self, target: &ferry_protocol::CallTarget, method: &str) -> std::rc::Rc<CallSite> {
-        let (table, key) = match target {
+        match target {
             ferry_protocol::CallTarget::Object(_) => {
-                (&self.on_objects, std::borrow::Cow::Borrowed(method))
+                site_in(&mut self.on_objects.borrow_mut(), method)
             }
-            ferry_protocol::CallTarget::Static(fqn) => (
-                &self.on_classes,
-                std::borrow::Cow::Owned(format!("{fqn}\0{method}")),
-            ),
-        };
-        let mut map = table.borrow_mut();
-        if let Some(s) = map.get(&*key) {
-            return s.clone();
+            ferry_protocol::CallTarget::Static(fqn) => {
+                let mut classes = self.on_classes.borrow_mut();
+                if let Some(sites) = classes.get_mut(fqn.as_str()) {
+                    return site_in(sites, method);
+                }
+                if classes.len() >= SITES_KEPT {
+                    classes.clear();
+                }
+                site_in(classes.entry(fqn.as_str().into()).or_default(), method)
+            }
         }
-        if map.len() >= SITES_KEPT {
-            map.clear();
-        }
-        let s = std::rc::Rc::new(CallSite::default());
-        map.insert(key.into_owned().into_boxed_str(), s.clone());
-        s
     }
 }
 
