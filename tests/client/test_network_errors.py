@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import socket
+import struct
+import threading
 from typing import Any
 
 import pytest
@@ -155,3 +157,69 @@ def test_no_noise_at_exit_when_the_gateway_died_first(
     done = client_helpers.run_python(script)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def _frame(kind: int, op: int, rid: int, body: bytes) -> bytes:
+    return struct.pack("<IBBHI", 8 + len(body), kind, 0, op, rid) + body
+
+
+def _read_exact(conn: socket.socket, n: int) -> bytes:
+    got = b""
+    while len(got) < n:
+        chunk = conn.recv(n - len(got))
+        if not chunk:
+            raise ConnectionError("the client closed")
+        got += chunk
+    return got
+
+
+def _fake_v2_gateway(listener: socket.socket, replies: list[bytes | None]) -> None:
+    """A v2 gateway that answers every request with the next of `replies`: a whole reply body,
+    or None to send half of a large `bytes` reply and close."""
+    hello = (
+        struct.pack("<HI", 2, 1) + struct.pack("<I", 4) + b"fake" + struct.pack("<Q", 7)
+    )
+    while replies:
+        conn, _ = listener.accept()
+        with conn:
+            assert _read_exact(conn, 8) == b"FERRY/2\n"
+            conn.sendall(_frame(1, 0, 0, hello))
+            while replies:
+                length, _kind, _flags, _op, rid = struct.unpack(
+                    "<IBBHI", _read_exact(conn, 12)
+                )
+                _read_exact(conn, length - 8)
+                body = replies.pop(0)
+                if body is None:
+                    head = b"\x0a" + struct.pack("<I", 1 << 20)
+                    frame = struct.pack(
+                        "<IBBHI", 8 + len(head) + (1 << 20), 3, 0, 0, rid
+                    )
+                    conn.sendall(frame + head + bytes(300_000))
+                    break
+                conn.sendall(_frame(3, 0, rid, body))
+
+
+def test_a_large_bytes_reply_cut_short_is_a_network_error_and_the_next_one_whole() -> (
+    None
+):
+    # A large `byte[]` reply is read straight into a new `bytes` object, which is not zeroed
+    # first: when the socket closes partway, that object must never reach the caller.
+    data = bytes(range(256)) * 4096
+    listener = socket.create_server(("127.0.0.1", 0))
+    replies: list[bytes | None] = [None, b"\x0a" + struct.pack("<I", len(data)) + data]
+    server = threading.Thread(target=_fake_v2_gateway, args=(listener, replies))
+    server.start()
+    gateway = JavaGateway(
+        gateway_parameters=GatewayParameters(port=listener.getsockname()[1])
+    )
+    try:
+        with pytest.raises(Py4JNetworkError):
+            gateway.entry_point.getData()
+        got = gateway.entry_point.getData()
+        assert type(got) is bytes and got == data
+    finally:
+        gateway.close()
+        server.join(timeout=10)
+        listener.close()
+    assert not server.is_alive() and not replies

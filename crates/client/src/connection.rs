@@ -715,7 +715,7 @@ impl Connection {
             let Connection { stream, codec, .. } = self;
             let got = match codec {
                 Codec::Text { decoder, .. } => decoder.fill(READ_CHUNK, |buf| stream.read(buf)),
-                Codec::Binary { reader, .. } => reader.fill(|buf| stream.read(buf)),
+                Codec::Binary { reader, .. } => reader.fill(stream),
             };
             match got {
                 Ok(0) => {

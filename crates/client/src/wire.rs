@@ -6,6 +6,7 @@
 use std::any::Any;
 use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
 
 use ferry_protocol::binary::{self, FrameHeader, FrameKind, HEADER_LEN};
 use ferry_protocol::text::{Decoder, Incoming, Side};
@@ -336,8 +337,10 @@ pub(crate) fn set_id(buf: &mut [u8], at: usize, id: u32) {
 
 /// A buffer, owned by the caller of a request, that receives a large reply body (or its tail).
 pub trait Placed: Send {
-    /// The bytes to fill: exactly the length asked for.
-    fn bytes_mut(&mut self) -> &mut [u8];
+    /// The memory to fill: exactly the length asked for. It need not be initialised: the
+    /// reader only writes to it, every byte once, before it hands the buffer back (so a
+    /// 10 MiB `bytes` made for a reply is not zeroed first).
+    fn spare(&mut self) -> &mut [MaybeUninit<u8>];
     /// The buffer, for the caller to take back.
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
@@ -355,6 +358,15 @@ pub trait Placer: Send {
         head: &[u8],
         body_len: usize,
     ) -> Option<(usize, Box<dyn Placed>)>;
+}
+
+/// Where a [`FrameReader`] gets its bytes: a socket, or a test's chunks.
+pub(crate) trait Source {
+    /// Reads at most `buf.len()` bytes (0 at the end of the stream).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// As `read`, into memory that need not be initialised; the `n` bytes returned were written
+    /// at the start of `buf`.
+    fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize>;
 }
 
 /// Reborrows an optional placer for one call (a trait object behind `&mut` needs the explicit
@@ -509,23 +521,19 @@ impl FrameReader {
         }
     }
 
-    /// Reads once from `read` into the frame being received (or the buffer).
-    pub(crate) fn fill(
-        &mut self,
-        read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
-    ) -> io::Result<usize> {
+    /// Reads once from `source` into the frame being received (or the buffer).
+    pub(crate) fn fill(&mut self, source: &mut impl Source) -> io::Result<usize> {
         if let Some(p) = &mut self.partial {
             // The destination holds exactly the `want` bytes still to come after the head.
-            let dest: &mut [u8] = match &mut p.placed {
-                Some(placed) => placed.bytes_mut(),
-                None => &mut p.own,
+            let n = match &mut p.placed {
+                Some(placed) => source.read_uninit(&mut placed.spare()[p.got..])?,
+                None => source.read(&mut p.own[p.got..])?,
             };
-            let n = read(&mut dest[p.got..])?;
             p.got += n;
             return Ok(n);
         }
         self.reserve(LARGE);
-        let n = read(&mut self.buf[self.filled..])?;
+        let n = source.read(&mut self.buf[self.filled..])?;
         self.filled += n.min(self.buf.len() - self.filled);
         Ok(n)
     }
@@ -592,13 +600,16 @@ impl FrameReader {
         let partial = match placed {
             Some((at, mut placed)) if at <= head_len => {
                 let want = body_len - at;
-                let dest = placed.bytes_mut();
+                let dest = placed.spare();
                 if dest.len() != want {
                     return Err(bad("a placed buffer has the wrong length"));
                 }
                 let own = self.buf[body_start..body_start + at].to_vec();
                 let n = have - at;
-                dest[..n].copy_from_slice(&self.buf[body_start + at..body_start + have]);
+                write_into(
+                    &mut dest[..n],
+                    &self.buf[body_start + at..body_start + have],
+                );
                 Partial {
                     header,
                     body_len,
@@ -625,6 +636,15 @@ impl FrameReader {
         self.start = self.filled;
         self.partial = Some(partial);
         Ok(None)
+    }
+}
+
+/// Copies `src` into the same length of memory that need not be initialised (what
+/// `write_copy_of_slice` does, from Rust 1.93 on).
+fn write_into(dest: &mut [MaybeUninit<u8>], src: &[u8]) {
+    debug_assert_eq!(dest.len(), src.len());
+    for (d, s) in dest.iter_mut().zip(src) {
+        d.write(*s);
     }
 }
 
@@ -810,9 +830,9 @@ mod tests {
         assert!(transcode(b"c\nt\n", &mut Vec::new()).is_err());
     }
 
-    struct Vecs(Vec<u8>);
+    struct Vecs(Vec<MaybeUninit<u8>>);
     impl Placed for Vecs {
-        fn bytes_mut(&mut self) -> &mut [u8] {
+        fn spare(&mut self) -> &mut [MaybeUninit<u8>] {
             &mut self.0
         }
         fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
@@ -828,12 +848,30 @@ mod tests {
             body_len: usize,
         ) -> Option<(usize, Box<dyn Placed>)> {
             (head[0] == tag::BYTES)
-                .then(|| Box::new(Vecs(vec![0; body_len - 5])) as Box<dyn Placed>)
+                .then(|| {
+                    Box::new(Vecs(vec![MaybeUninit::uninit(); body_len - 5])) as Box<dyn Placed>
+                })
                 .map(|b| (5, b))
         }
     }
 
+    /// A source that hands out at most 7,777 bytes of its chunk per read.
+    struct Chunks<'a>(&'a [u8]);
+    impl Source for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7_777);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            Ok(n)
+        }
+        fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(7_777);
+            write_into(&mut buf[..n], &self.0[..n]);
+            Ok(n)
+        }
+    }
+
     #[test]
+    #[allow(unsafe_code)] // reads the placed buffer back
     fn a_large_body_can_go_into_a_placed_buffer_at_any_split() {
         let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let mut frame = Vec::new();
@@ -852,13 +890,7 @@ mod tests {
             for chunk in chunks {
                 let mut c = chunk;
                 while !c.is_empty() {
-                    let n = r
-                        .fill(|buf| {
-                            let n = buf.len().min(c.len()).min(7_777);
-                            buf[..n].copy_from_slice(&c[..n]);
-                            Ok(n)
-                        })
-                        .unwrap();
+                    let n = r.fill(&mut Chunks(c)).unwrap();
                     c = &c[n..];
                     fed += n;
                     while let Some(f) = r.next(Some(&mut placer)).unwrap() {
@@ -873,7 +905,14 @@ mod tests {
                     assert_eq!(f.id, 9);
                     assert_eq!(f.body[..], [tag::BYTES, 0x40, 0x0d, 0x03, 0x00]);
                     let placed = f.placed.unwrap().into_any().downcast::<Vecs>().unwrap();
-                    assert_eq!(placed.0, payload);
+                    // SAFETY: the reader wrote every byte of a placed buffer before returning
+                    // its frame.
+                    let bytes: Vec<u8> = placed
+                        .0
+                        .iter()
+                        .map(|b| unsafe { b.assume_init() })
+                        .collect();
+                    assert_eq!(bytes, payload);
                 }
                 _ => panic!("not a reply"),
             }

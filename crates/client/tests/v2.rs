@@ -6,6 +6,7 @@
 mod common;
 
 use std::any::Any;
+use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -434,10 +435,11 @@ fn values_written_with_the_wire_helpers_reach_the_gateway() {
     );
 }
 
-struct Doubles(Vec<u8>);
+/// Starts uninitialised, as a placed buffer may.
+struct Doubles(Vec<MaybeUninit<u8>>);
 
 impl Placed for Doubles {
-    fn bytes_mut(&mut self) -> &mut [u8] {
+    fn spare(&mut self) -> &mut [MaybeUninit<u8>] {
         &mut self.0
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
@@ -462,7 +464,12 @@ impl Placer for ArrayPlacer {
             return None;
         }
         let n = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
-        (8 + n * 8 == body_len).then(|| (8, Box::new(Doubles(vec![0; n * 8])) as Box<dyn Placed>))
+        (8 + n * 8 == body_len).then(|| {
+            (
+                8,
+                Box::new(Doubles(vec![MaybeUninit::uninit(); n * 8])) as Box<dyn Placed>,
+            )
+        })
     }
 }
 
@@ -493,8 +500,13 @@ fn a_large_reply_is_received_into_the_caller_s_buffer() {
     assert_eq!(placer.asked, 1);
     assert_eq!(f.body.len(), 8, "the tag, element type, count and padding");
     let placed = f.placed.unwrap().into_any().downcast::<Doubles>().unwrap();
-    let values: Vec<f64> = placed
+    // SAFETY: the reader wrote every byte of a placed buffer before returning its frame.
+    let bytes: Vec<u8> = placed
         .0
+        .iter()
+        .map(|b| unsafe { b.assume_init() })
+        .collect();
+    let values: Vec<f64> = bytes
         .chunks_exact(8)
         .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
         .collect();

@@ -11,6 +11,7 @@
 //!   and a large primitive array (or typed list) into a numpy array.
 
 use std::any::Any;
+use std::mem::MaybeUninit;
 
 use ferry_client::wire::{self, tag};
 use ferry_client::{Placed, Placer};
@@ -842,16 +843,17 @@ struct PyPlaced {
 }
 
 // SAFETY: `ptr` points into the memory of `obj`, which this value keeps alive (a `Py` is Send);
-// the memory is only written through `bytes_mut`, by the one thread that holds this value, and
+// the memory is only written through `spare`, by the one thread that holds this value, and
 // the object is not handed to Python code until the writing is over.
 unsafe impl Send for PyPlaced {}
 
 impl Placed for PyPlaced {
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: `ptr` is the start of `len` initialised bytes owned by `obj` (a zero-filled
-        // `bytes` or a zeroed numpy array made for this reply), alive while `self` holds `obj`,
-        // and no other reference to that memory exists until the reply is decoded.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    fn spare(&mut self) -> &mut [MaybeUninit<u8>] {
+        // SAFETY: `ptr` is the start of `len` bytes owned by `obj` (a `bytes` or a zeroed numpy
+        // array made for this reply), alive while `self` holds `obj`, and no other reference to
+        // that memory exists until the reply is decoded. As `MaybeUninit`, the bytes need no
+        // initial value.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.cast::<MaybeUninit<u8>>(), self.len) }
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
@@ -905,22 +907,30 @@ impl Placer for BytesPlacer {
             return None;
         }
         Python::attach(|py| {
-            let mut ptr = std::ptr::null_mut();
-            let bytes = PyBytes::new_with(py, n, |b| {
-                ptr = b.as_mut_ptr();
-                Ok(())
-            })
-            .ok()?;
+            let (obj, ptr) = unfilled_bytes(py, n)?;
             Some((
                 5,
-                Box::new(PyPlaced {
-                    obj: bytes.into_any().unbind(),
-                    ptr,
-                    len: n,
-                }) as Box<dyn Placed>,
+                Box::new(PyPlaced { obj, ptr, len: n }) as Box<dyn Placed>,
             ))
         })
     }
+}
+
+/// A new `bytes` of `n` bytes whose content is not set (PyO3's `PyBytes::new_with` zeroes it,
+/// which for 10 MiB costs more than the socket read that fills it), and its first byte. It must
+/// be filled before Python code sees it.
+fn unfilled_bytes(py: Python<'_>, n: usize) -> Option<(Py<PyAny>, *mut u8)> {
+    let len = isize::try_from(n).ok()?;
+    // SAFETY: a null source with a length is CPython's documented way to make a `bytes` to fill
+    // in; the GIL is held (`py`).
+    let raw = unsafe { pyo3::ffi::PyBytes_FromStringAndSize(std::ptr::null(), len) };
+    // SAFETY: `raw` is a new reference or null with an exception set (out of memory), which
+    // is taken here: no placement, the reply is then read into a buffer of the connection's.
+    let obj = unsafe { Bound::from_owned_ptr_or_err(py, raw) }.ok()?;
+    // SAFETY: `raw` is a live `bytes` object, so its buffer is valid for `n` bytes while `obj`
+    // lives.
+    let ptr = unsafe { pyo3::ffi::PyBytes_AsString(raw) }.cast::<u8>();
+    Some((obj.unbind(), ptr))
 }
 
 /// Receives a reply that is one large primitive array (or typed list) into a numpy array; also

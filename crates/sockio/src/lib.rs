@@ -9,20 +9,38 @@
 //! `SIGPIPE` (`MSG_NOSIGNAL`), as Rust's own sockets do.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::RawFd;
 use std::ptr;
 
 /// Reads up to `buf.len()` bytes from the connected socket `fd`.
 pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is writable for `buf.len()` bytes for the whole call and is not aliased
-    // (a unique borrow); the address arguments are null, which recvfrom accepts for a
-    // connected socket. A bad `fd` is an error (EBADF), not undefined behaviour.
+    // (a unique borrow).
+    unsafe { recv_raw(fd, buf.as_mut_ptr(), buf.len()) }
+}
+
+/// Reads up to `buf.len()` bytes from the connected socket `fd` into memory that need not be
+/// initialised: a large buffer made for one reply is then written once, by the kernel, instead
+/// of being zeroed first. The `n` bytes returned are the first `n` of `buf`, now initialised.
+pub fn recv_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: as for `recv`; the kernel only writes to the buffer, so its bytes need no
+    // initial value.
+    unsafe { recv_raw(fd, buf.as_mut_ptr().cast::<u8>(), buf.len()) }
+}
+
+/// # Safety
+/// `buf` must be writable for `len` bytes for the whole call, with no other reference to them.
+unsafe fn recv_raw(fd: RawFd, buf: *mut u8, len: usize) -> io::Result<usize> {
+    // SAFETY: the caller's promise covers the buffer; the address arguments are null, which
+    // recvfrom accepts for a connected socket. A bad `fd` is an error (EBADF), not undefined
+    // behaviour.
     let n = unsafe {
         libc::syscall(
             libc::SYS_recvfrom,
             fd,
-            buf.as_mut_ptr(),
-            buf.len(),
+            buf,
+            len,
             0,
             ptr::null_mut::<libc::sockaddr>(),
             ptr::null_mut::<libc::socklen_t>(),
@@ -84,6 +102,17 @@ mod tests {
         assert_eq!(send(u.as_raw_fd(), b"xy").unwrap(), 2);
         assert_eq!(recv(v.as_raw_fd(), &mut buf).unwrap(), 2);
         assert_eq!(&buf[..2], b"xy");
+
+        assert_eq!(send(u.as_raw_fd(), b"raw").unwrap(), 3);
+        let mut spare = [MaybeUninit::<u8>::uninit(); 8];
+        let n = recv_uninit(v.as_raw_fd(), &mut spare).unwrap();
+        assert_eq!(n, 3);
+        let got: Vec<u8> = spare[..n]
+            .iter()
+            // SAFETY: recv_uninit wrote its first `n` bytes.
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        assert_eq!(got, b"raw");
     }
 
     #[test]
