@@ -36,6 +36,7 @@ from benchkit.floors import (
     RTT_KEY,
     EchoServer,
     c_rtt_sampler,
+    call_floor_samplers,
     floor_cells,
     sample_floors,
 )
@@ -213,9 +214,11 @@ def main() -> int:
                 ]
         for fam in families:
             t0 = time.perf_counter()
-            cells = run_family(
-                fam, conns, s, rng, {RTT_KEY: c_rtt_sampler(art, echo, s)}, art
-            )
+            samplers = {RTT_KEY: c_rtt_sampler(art, echo, s)}
+            if isinstance(fam, LatencyFamily) and fam.call_floors:
+                ports = {name: srv.port for name, srv in servers.items()}
+                samplers.update(call_floor_samplers(art, ports, s))
+            cells = run_family(fam, conns, s, rng, samplers, art)
             for key, err in result["connect_errors"].items():
                 cells[key] = {"status": "error", "error": err}
             result["families"][fam.name] = cells

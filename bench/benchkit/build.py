@@ -43,6 +43,7 @@ class Artifacts:
     rtt_bin: Path  # compiled bench/c/rtt.c
     workdir: Path  # this run's scratch folder (logs)
     bw_bin: Path  # compiled bench/c/bandwidth.c (the bulk floors)
+    text_call_bin: Path  # compiled bench/c/text_call.c (the call floors)
 
     @property
     def java(self) -> Path:
@@ -233,6 +234,19 @@ def compile_fixtures(workdir: Path) -> Artifacts:
         check=True,
         capture_output=True,
     )
+    text_call = workdir / "text_call"
+    subprocess.run(
+        [
+            "gcc",
+            "-O2",
+            "-Wall",
+            "-o",
+            str(text_call),
+            str(BENCH / "c" / "text_call.c"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return Artifacts(
         root=ROOT,
         ferry_bin=ferry_binary(),
@@ -242,4 +256,5 @@ def compile_fixtures(workdir: Path) -> Artifacts:
         rtt_bin=rtt,
         workdir=workdir,
         bw_bin=bw,
+        text_call_bin=text_call,
     )

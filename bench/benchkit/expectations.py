@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from benchkit.floors import RTT_KEY
+from benchkit.floors import RTT_KEY, call_floor_key
 from benchkit.measure import Cell
 from benchkit.model import BASELINE, Combo
 from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
@@ -97,6 +97,18 @@ def issue2(r: Results, mode: str) -> list[Check]:
     return out
 
 
+def _call_floors_text(r: Results, mode: str, server: str, rtt_ns: float) -> str:
+    """The same call on the same server by a C and by a bare Python socket client."""
+    parts = []
+    for kind, who in (("c_text_call", "C"), ("python_text_call", "bare Python socket")):
+        cell = r.family_cell(mode, "held_call", call_floor_key(kind, server))
+        if cell is not None:
+            parts.append(f"{who} RTT + {fmt_ns(cell['median_ns'] - rtt_ns)}")
+    if not parts:
+        return ""
+    return f"; this server, text protocol, any client: {', '.join(parts)}"
+
+
 def issue3(r: Results, mode: str) -> list[Check]:
     out: list[Check] = []
     # The RTT measured in the held_call rounds themselves (same conditions), else the pass's.
@@ -117,6 +129,7 @@ def issue3(r: Results, mode: str) -> list[Check]:
             f"RTT {fmt_ns(rt)}; py4j {fmt_ns(base['median_ns'])} (RTT + {fmt_ns(py_cost)}); "
             f"ferry {fmt_ns(cell['median_ns'])} (RTT + {fmt_ns(fe_cost)}); limit RTT + {fmt_ns(limit)}"
         )
+        fig += _call_floors_text(r, mode, combo.server, rt)
         out.append(Check(3, mode, what, fig, "PASS" if fe_cost <= limit else "MISS"))
     base = r.cell(mode, "static_full", BASELINE)
     for combo in FERRY_CLIENTS:

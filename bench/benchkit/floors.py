@@ -6,6 +6,11 @@
   what a Python client pays for the socket alone.
 
 Both are sampled at the start and at the end of each pass, in batches as the latency rows are.
+
+- The call floors (`CALL_FLOORS`), per server: `held_call`'s `sb.length()` made over Py4J's text
+  protocol by a program that does nothing else, a C client (bench/c/text_call.c) and a Python one
+  (the socket module: one `sendall`, one `recv`). What the server costs any client, and what it
+  costs any Python client; sampled in `held_call`'s own rounds.
 """
 
 from __future__ import annotations
@@ -83,6 +88,101 @@ def _python_round(port: int, s: Settings) -> list[float]:
                 recv(1)
             got.append((time.perf_counter_ns() - t0) / s.batch)
         return got
+
+
+# The call floors: cells `<kind>@<server>` of the held_call row.
+CALL_FLOORS: dict[str, str] = {
+    "c_text_call": "C client (bench/c/text_call.c)",
+    "python_text_call": "Python socket client (one sendall, one recv)",
+}
+_MAKE = b"i\njava.lang.StringBuilder\nshello\ne\n"
+
+
+def call_floor_key(kind: str, server: str) -> str:
+    return f"{kind}@{server}"
+
+
+def _c_text_call(bin_: Path, port: int, batches: int, batch: int) -> list[float]:
+    out = subprocess.run(
+        [str(bin_), str(port), str(batches), str(batch), str(batches * batch // 10)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    return [int(x) / batch for x in out.split()]
+
+
+class PythonTextCall:
+    """`sb.length()` over one socket of the text protocol, nothing else in the loop: one
+    `sendall` of the command and one `recv` of the reply line."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        made = self._exchange(_MAKE)
+        if not made.startswith(b"!yro"):
+            raise RuntimeError(f"the constructor answered {made!r}")
+        self.call = b"c\n" + made[3:].strip() + b"\nlength\ne\n"
+        if self._exchange(self.call) != b"!yi5\n":
+            raise RuntimeError("length() did not answer 5")
+
+    def _exchange(self, cmd: bytes) -> bytes:
+        self.sock.sendall(cmd)
+        got = self.sock.recv(256)
+        while not got.endswith(b"\n"):
+            more = self.sock.recv(256)
+            if not more:
+                raise ConnectionError("the server closed the connection")
+            got += more
+        return got
+
+    def sample(self, s: Settings, budget_ns: int) -> list[float]:
+        send, recv, call = self.sock.sendall, self.sock.recv, self.call
+        got: list[float] = []
+        start = time.perf_counter_ns()
+        while len(got) < s.min_batches or time.perf_counter_ns() - start < budget_ns:
+            t0 = time.perf_counter_ns()
+            for _ in range(s.batch):
+                send(call)
+                recv(256)  # the reply is one short line: one read
+            got.append((time.perf_counter_ns() - t0) / s.batch)
+        if self._exchange(call) != b"!yi5\n":
+            raise RuntimeError("the replies went out of step")
+        return got
+
+
+def _c_call_sampler(
+    art: Artifacts, port: int, s: Settings
+) -> Callable[[int], list[float]]:
+    def sample(budget_ns: int) -> list[float]:
+        batches = max(s.min_batches, budget_ns // (s.batch * 6000))
+        return _c_text_call(art.text_call_bin, port, batches, s.batch)
+
+    return sample
+
+
+def _python_call_sampler(port: int, s: Settings) -> Callable[[int], list[float]]:
+    # Connected at its first round: a failure is then the cell's error, not the pass's.
+    held: list[PythonTextCall] = []
+
+    def sample(budget_ns: int) -> list[float]:
+        if not held:
+            held.append(PythonTextCall(port))
+        return held[0].sample(s, budget_ns)
+
+    return sample
+
+
+def call_floor_samplers(
+    art: Artifacts, ports: dict[str, int], s: Settings
+) -> dict[str, Callable[[int], list[float]]]:
+    """The call floors of each server (name -> port) as samplers of held_call's rounds."""
+    out: dict[str, Callable[[int], list[float]]] = {}
+    for server, port in ports.items():
+        out[call_floor_key("c_text_call", server)] = _c_call_sampler(art, port, s)
+        out[call_floor_key("python_text_call", server)] = _python_call_sampler(port, s)
+    return out
 
 
 def c_rtt_sampler(

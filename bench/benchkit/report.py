@@ -6,7 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from benchkit.expectations import Check
-from benchkit.floors import BANDWIDTH_FLOORS, FLOORS, RTT_KEY
+from benchkit.floors import (
+    BANDWIDTH_FLOORS,
+    CALL_FLOORS,
+    FLOORS,
+    RTT_KEY,
+    call_floor_key,
+)
 from benchkit.measure import Cell
 from benchkit.model import BASELINE, COMBOS, MODE_TITLES, NOT_BUILT
 from benchkit.stats import fmt_bandwidth, fmt_ns, fmt_rate, fmt_ratio, fmt_s
@@ -98,6 +104,45 @@ def floors_table(data: dict[str, Any]) -> list[str]:
                 f"({fmt_ns(c['start_median_ns'])} / {fmt_ns(c['end_median_ns'])})"
             )
         lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _call_floor_servers(data: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for m in data["modes"].values():
+        for key in m.get("families", {}).get("held_call", {}):
+            kind, _, server = key.partition("@")
+            if kind in CALL_FLOORS and server not in found:
+                found.append(server)
+    return found
+
+
+def call_floors_table(data: dict[str, Any]) -> list[str]:
+    """held_call's `sb.length()` by clients that do nothing else, per server (text protocol)."""
+    servers = _call_floor_servers(data)
+    modes = list(data["modes"])
+    if not servers:
+        return []
+    lines = [
+        "| server, client | "
+        + " | ".join(
+            f"{m}: median, p99 (above the RTT of the same rounds)" for m in modes
+        )
+        + " |",
+        "|" + "---|" * (len(modes) + 1),
+    ]
+    for server in servers:
+        for kind, title in CALL_FLOORS.items():
+            row = [f"{server} server, {title}"]
+            for m in modes:
+                cells = data["modes"][m].get("families", {}).get("held_call", {})
+                cell, rtt = cells.get(call_floor_key(kind, server)), cells.get(RTT_KEY)
+                text = cell_summary("latency", cell)
+                if ok(cell) and ok(rtt):
+                    assert cell is not None and rtt is not None
+                    text += f" (RTT + {fmt_ns(cell['median_ns'] - rtt['median_ns'])})"
+                row.append(_md_escape(text))
+            lines.append("| " + " | ".join(row) + " |")
     return lines
 
 
@@ -220,6 +265,17 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
     out += ["## Floors, measured in the same passes", ""]
     out += floors_table(data)
     out += [""]
+    if _call_floor_servers(data):
+        out += [
+            (
+                "The `held_call` row's call made by programs that do nothing else, over Py4J's "
+                "text protocol, in the row's own rounds: what each server costs any client (C), "
+                "and any Python client (a bare socket loop)."
+            ),
+            "",
+        ]
+        out += call_floors_table(data)
+        out += [""]
     if any(m.get("bandwidth") for m in data["modes"].values()):
         out += bandwidth_table(data)
         out += [""]
@@ -304,9 +360,13 @@ def console(data: dict[str, Any], checks: list[Check]) -> str:
                     assert cell is not None and base is not None
                     text += f"  {fmt_ratio(speedup(fam['kind'], base, cell))}"
                 lines.append(f"{fam['name'] + '/' + c.key:<{width + 30}} {text}")
-            if RTT_KEY in cells:
-                text = cell_summary("latency", cells[RTT_KEY])
-                lines.append(f"{fam['name'] + '/' + RTT_KEY:<{width + 30}} {text}")
+            floors = [RTT_KEY] + [
+                k for k in cells if k.partition("@")[0] in CALL_FLOORS
+            ]
+            for key in floors:
+                if key in cells:
+                    text = cell_summary("latency", cells[key])
+                    lines.append(f"{fam['name'] + '/' + key:<{width + 30}} {text}")
         for key in FLOORS:
             cell = m.get("floors", {}).get(key)
             lines.append(

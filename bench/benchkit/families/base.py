@@ -59,6 +59,9 @@ class LatencyFamily(Family):
     kind: ClassVar[str] = "latency"
     expect: ClassVar[object] = None  # when set, one call's result is checked against it
     calls_per_op: ClassVar[int] = 1  # the figures are per op call divided by this
+    call_floors: ClassVar[bool] = (
+        False  # the servers' call floors join this row's rounds
+    )
 
     def prepare(self, ctx: Ctx) -> Op:
         raise NotImplementedError

@@ -10,6 +10,9 @@ class HeldCall(LatencyFamily):
     code = "sb.length()"
     order = 10
     expect = 5
+    call_floors = (
+        True  # the same call by a C and a bare Python client (benchkit.floors)
+    )
 
     def prepare(self, ctx: Ctx) -> Op:
         sb = ctx.gateway.jvm.java.lang.StringBuilder("hello")

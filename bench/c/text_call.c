@@ -1,0 +1,95 @@
+/* The floor of a Py4J text-protocol call for any client: a C client that makes one held-object
+ * call per round trip against a gateway server (Py4J's or ferry's), with nothing between the
+ * socket and the bytes it sends.
+ *
+ *   text_call PORT BATCHES SIZE WARMUP
+ *       connect to 127.0.0.1:PORT, make a java.lang.StringBuilder("hello") with the `i` command,
+ *       then call its length() (`c` command) WARMUP times, then BATCHES batches of SIZE calls;
+ *       print each batch's duration in nanoseconds, one per line. Every reply is checked.
+ *
+ * One write per command and one read per reply (the reply is one short line), TCP_NODELAY as
+ * both servers set, no authentication. Compiled by bench/run.py with gcc -O2.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what) {
+    perror(what);
+    exit(1);
+}
+
+static void fail(const char *what, const char *got) {
+    fprintf(stderr, "%s: %s\n", what, got);
+    exit(1);
+}
+
+static long long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Sends `cmd`, reads one reply line into `line` (NUL-terminated, without its newline). */
+static void exchange(int fd, const char *cmd, size_t cmd_len, char *line, size_t cap) {
+    if (write(fd, cmd, cmd_len) != (ssize_t)cmd_len) die("write");
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, line + got, cap - 1 - got);
+        if (n <= 0) die("read");
+        got += (size_t)n;
+        if (line[got - 1] == '\n') break;
+        if (got == cap - 1) fail("reply too long", "");
+    }
+    line[got - 1] = '\0';
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: text_call PORT BATCHES SIZE WARMUP\n");
+        return 2;
+    }
+    int port = atoi(argv[1]);
+    long batches = atol(argv[2]), size = atol(argv[3]), warmup = atol(argv[4]);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) die("socket");
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((unsigned short)port);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt");
+
+    char line[256];
+    static const char make[] = "i\njava.lang.StringBuilder\nshello\ne\n";
+    exchange(fd, make, sizeof make - 1, line, sizeof line);
+    if (strncmp(line, "!yro", 4) != 0) fail("the constructor answered", line);
+    char call[128];
+    int call_len = snprintf(call, sizeof call, "c\n%s\nlength\ne\n", line + 3);
+    if (call_len <= 0 || (size_t)call_len >= sizeof call) fail("object id too long", line);
+
+    exchange(fd, call, (size_t)call_len, line, sizeof line);
+    if (strcmp(line, "!yi5") != 0) fail("length() answered", line);
+    for (long i = 0; i < warmup; i++) exchange(fd, call, (size_t)call_len, line, sizeof line);
+    long long *out = malloc(sizeof(long long) * (size_t)batches);
+    if (!out) die("malloc");
+    for (long b = 0; b < batches; b++) {
+        long long t0 = now_ns();
+        for (long i = 0; i < size; i++) exchange(fd, call, (size_t)call_len, line, sizeof line);
+        out[b] = now_ns() - t0;
+    }
+    if (strcmp(line, "!yi5") != 0) fail("length() answered", line);
+    close(fd);
+    for (long b = 0; b < batches; b++) printf("%lld\n", out[b]);
+    free(out);
+    return 0;
+}
