@@ -612,7 +612,7 @@ fn next_message(
 ) -> Result<Option<Msg>, ProtocolError> {
     match wire {
         Wire::Sniffing(_) => Ok(None),
-        Wire::Text(d) => Ok(d.next()?.map(|m| match m {
+        Wire::Text(d) => Ok(d.next_reusing(strings)?.map(|m| match m {
             Incoming::Command(cmd) => Msg::Command { cmd, id: 0 },
             Incoming::Reply(reply) => Msg::Reply { reply, id: 0 },
             // Side::Java never yields callbacks.

@@ -152,6 +152,23 @@ impl Decoder {
     // Not an `Iterator`: `Ok(None)` means "not yet", not "never again".
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Incoming>, ProtocolError> {
+        self.next_with(None)
+    }
+
+    /// [`Decoder::next`] with a call's target and method made in the buffers of `strings`
+    /// (strings of earlier commands given back, taken from the end): a connection that hands its
+    /// commands' strings back decodes the next calls without allocating.
+    pub fn next_reusing(
+        &mut self,
+        strings: &mut Vec<String>,
+    ) -> Result<Option<Incoming>, ProtocolError> {
+        self.next_with(Some(strings))
+    }
+
+    fn next_with(
+        &mut self,
+        mut strings: Option<&mut Vec<String>>,
+    ) -> Result<Option<Incoming>, ProtocolError> {
         loop {
             if !self.next_line() {
                 if self.filled - self.start > self.max_message {
@@ -175,7 +192,7 @@ impl Decoder {
                     Shape::UntilEnd(min) => n > min && self.line(n - 1) == b"e",
                 };
                 if done {
-                    let msg = self.decode_message();
+                    let msg = self.decode_message(strings.as_deref_mut());
                     let end = self.scan;
                     self.reset_message(end);
                     return msg.map(Some);
@@ -297,7 +314,7 @@ impl Decoder {
         Ok(Some(shape))
     }
 
-    fn decode_message(&self) -> Result<Incoming, ProtocolError> {
+    fn decode_message(&self, strings: Option<&mut Vec<String>>) -> Result<Incoming, ProtocolError> {
         let first = self.line(0);
         if first.first() == Some(&b'!') {
             let text = self.line_str(0)?;
@@ -320,7 +337,7 @@ impl Decoder {
             });
         }
         match self.side {
-            Side::Java => self.decode_command(name).map(Incoming::Command),
+            Side::Java => self.decode_command(name, strings).map(Incoming::Command),
             Side::Python => self.decode_callback(name).map(Incoming::Callback),
         }
     }
@@ -363,7 +380,19 @@ impl Decoder {
         })
     }
 
-    fn decode_command(&self, name: u8) -> Result<Command, ProtocolError> {
+    fn decode_command(
+        &self,
+        name: u8,
+        mut strings: Option<&mut Vec<String>>,
+    ) -> Result<Command, ProtocolError> {
+        let mut owned = |text: &str| match strings.as_deref_mut().and_then(Vec::pop) {
+            Some(mut buf) => {
+                buf.clear();
+                buf.push_str(text);
+                buf
+            }
+            None => text.to_owned(),
+        };
         let sub = if self.lines.len() > 1 {
             self.line(1).first().copied().unwrap_or(0)
         } else {
@@ -373,10 +402,10 @@ impl Decoder {
             b'c' | b'S' => {
                 let target = self.line_str(1)?;
                 let target = match target.strip_prefix("z:") {
-                    Some(class) => CallTarget::Static(class.to_owned()),
-                    None => CallTarget::Object(target.to_owned()),
+                    Some(class) => CallTarget::Static(owned(class)),
+                    None => CallTarget::Object(owned(target)),
                 };
-                let method = self.string(2)?;
+                let method = owned(self.line_str(2)?);
                 let args = self.values(3)?;
                 if name == b'c' {
                     Command::Call {
