@@ -216,7 +216,8 @@ def main() -> int:
             t0 = time.perf_counter()
             samplers = {RTT_KEY: c_rtt_sampler(art, echo, s)}
             if isinstance(fam, LatencyFamily) and fam.call_floors:
-                ports = {name: srv.port for name, srv in servers.items()}
+                # Socket servers only: JPype's JVM (`inproc`) has no port.
+                ports = {n: srv.port for n, srv in servers.items() if srv.port > 0}
                 samplers.update(call_floor_samplers(art, ports, s))
             cells = run_family(fam, conns, s, rng, samplers, art)
             for key, err in result["connect_errors"].items():
