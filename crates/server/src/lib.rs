@@ -10,6 +10,7 @@ pub mod callback;
 pub mod glue;
 pub mod launch;
 pub mod natives;
+mod rseq;
 mod server;
 mod session;
 mod transport;

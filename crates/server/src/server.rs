@@ -229,6 +229,8 @@ impl Server {
     }
 
     fn serve(&self, id: u64, conn: Conn) {
+        // A thread of ferry's own, which sleeps in a read twice per call: see `rseq`.
+        let _ = crate::rseq::leave();
         let Some(env) = Env::attach_named(&format!("ferry-conn-{id}")) else {
             return;
         };
