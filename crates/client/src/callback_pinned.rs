@@ -15,7 +15,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
 use ferry_protocol::text::{Incoming, encode_command};
@@ -129,8 +129,10 @@ impl Drop for Depth<'_> {
 pub struct Pinned {
     id: u64,
     config: Config,
-    handler: RwLock<Option<Arc<dyn CallbackHandler>>>,
-    live: Mutex<Vec<Weak<Closer>>>,
+    // Shared so that a fork can hold them by owned guards (see `fork`); each is held only
+    // briefly, never across I/O or the handler's run.
+    handler: Arc<Mutex<Option<Arc<dyn CallbackHandler>>>>,
+    live: Arc<Mutex<Vec<Weak<Closer>>>>,
     epoch: AtomicU64,
     pid: AtomicU32,
     opened: AtomicU64,
@@ -156,8 +158,8 @@ impl Pinned {
         Pinned {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
-            handler: RwLock::new(None),
-            live: Mutex::new(Vec::new()),
+            handler: Arc::new(Mutex::new(None)),
+            live: Arc::new(Mutex::new(Vec::new())),
             epoch: AtomicU64::new(0),
             pid: AtomicU32::new(std::process::id()),
             opened: AtomicU64::new(0),
@@ -170,12 +172,19 @@ impl Pinned {
 
     /// Sets what runs Java's calls to Python (until it is set, they get an error reply).
     pub fn set_handler(&self, handler: Arc<dyn CallbackHandler>) {
-        *self.handler.write().unwrap_or_else(PoisonError::into_inner) = Some(handler);
+        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = Some(handler);
     }
 
     /// Removes the handler (Java's calls then get an error reply).
     pub fn clear_handler(&self) {
-        *self.handler.write().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Takes this mode's locks for a fork (see `fork`): a child must not find one held by a
+    /// thread of its parent (its first call takes `live` to forget the parent's connections).
+    pub(crate) fn hold_for_fork(&self, held: &mut crate::fork::Held) {
+        held.hold(&self.live);
+        held.hold(&self.handler);
     }
 
     /// The counters.
@@ -558,7 +567,7 @@ impl Pinned {
         self.callbacks.fetch_add(1, Ordering::Relaxed);
         let handler = self
             .handler
-            .read()
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         match handler {
@@ -723,7 +732,7 @@ impl Drop for Pinned {
         self.forget_own_slot();
         let live: Vec<Arc<Closer>> = self
             .live
-            .get_mut()
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .drain(..)
             .filter_map(|w| w.upgrade())
@@ -733,5 +742,21 @@ impl Drop for Pinned {
                 c.close(false);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Client, Config, Endpoint};
+
+    #[test]
+    fn a_fork_holds_the_pinned_modes_locks_until_it_is_over() {
+        let client = Client::pinned_threads(Config::new(Endpoint::from_address("127.0.0.1", 9)));
+        let pinned = client.pinned().expect("the pinned mode").clone();
+        crate::fork::prepare();
+        let held = pinned.live.try_lock().is_err() && pinned.handler.try_lock().is_err();
+        crate::fork::finish();
+        assert!(held, "prepare left a lock of the pinned mode free");
+        assert!(pinned.live.try_lock().is_ok() && pinned.handler.try_lock().is_ok());
     }
 }

@@ -1295,6 +1295,10 @@ impl crate::fork::ForkLocks for Shared {
         held.hold(&self.pool);
         held.hold(&self.registry);
         self.releases.hold_for_fork(held);
+        // Leaf locks: no other lock is taken while one of them is held.
+        if let Some(pinned) = &self.pinned {
+            pinned.hold_for_fork(held);
+        }
     }
 }
 
