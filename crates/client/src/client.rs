@@ -2,7 +2,7 @@
 //! queue and its flusher thread.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -59,9 +59,9 @@ pub(crate) struct Shared {
     registry: Arc<Mutex<Vec<Weak<Counters>>>>,
     connected: AtomicBool,
     opened: AtomicU64,
-    /// The protocol the gateway answered with (Auto), once known. Held while the first
-    /// connection probes, so that concurrent openers wait for its answer instead of probing.
-    negotiated: Arc<Mutex<Option<Protocol>>>,
+    /// The protocol the gateway answered with (Auto), once known: its number, 0 while unknown.
+    /// An atomic, not a lock: the multiplexed mode reads it on every call.
+    negotiated: AtomicU8,
     /// The process whose thread probes the gateway's protocol now, if any: the first
     /// connection probes and concurrent openers wait for its answer (`probed`). A child forked
     /// during a probe sees its parent's id and probes itself: the prober is not in the child.
@@ -297,7 +297,7 @@ impl Client {
             registry: Arc::new(Mutex::new(Vec::new())),
             connected: AtomicBool::new(true),
             opened: AtomicU64::new(0),
-            negotiated: Arc::new(Mutex::new(negotiated)),
+            negotiated: AtomicU8::new(negotiated.map_or(0, Protocol::number)),
             probing: Arc::new(Mutex::new(None)),
             probed: Condvar::new(),
             refused_hellos: AtomicU64::new(0),
@@ -323,7 +323,7 @@ impl Client {
     /// The protocol the pooled connections speak, once a connection told (`None` before the
     /// first connection, in `Auto`).
     pub fn protocol(&self) -> Option<Protocol> {
-        *self.shared.lock_negotiated()
+        self.shared.negotiated()
     }
 
     /// The protocol the pooled connections speak, opening a connection to learn it if needed.
@@ -696,10 +696,16 @@ impl Shared {
         self.pool.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn lock_negotiated(&self) -> MutexGuard<'_, Option<Protocol>> {
-        self.negotiated
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn negotiated(&self) -> Option<Protocol> {
+        match self.negotiated.load(Ordering::Acquire) {
+            1 => Some(Protocol::V1),
+            2 => Some(Protocol::V2),
+            _ => None,
+        }
+    }
+
+    fn set_negotiated(&self, p: Protocol) {
+        self.negotiated.store(p.number(), Ordering::Release);
     }
 
     /// In a forked child: drop the parent's connections without shutting them down, and forget
@@ -826,7 +832,7 @@ impl Shared {
                     counters.clone(),
                     self.totals.clone(),
                 )?;
-                *self.lock_negotiated() = Some(Protocol::V2);
+                self.set_negotiated(Protocol::V2);
                 c
             }
             ProtocolChoice::Auto => self.open_auto(&counters)?,
@@ -851,12 +857,12 @@ impl Shared {
         let pid = std::process::id();
         let mut probing = self.lock_probing();
         loop {
-            if let Some(want) = *self.lock_negotiated() {
+            if let Some(want) = self.negotiated() {
                 drop(probing);
                 let c = open(want)?;
                 if c.fell_back {
                     // The gateway changed (a Py4J server now answers where a ferry one did).
-                    *self.lock_negotiated() = Some(Protocol::V1);
+                    self.set_negotiated(Protocol::V1);
                 }
                 return Ok(c);
             }
@@ -877,7 +883,7 @@ impl Shared {
         drop(probing);
         let result = open(Protocol::V2);
         if let Ok(c) = &result {
-            *self.lock_negotiated() = Some(c.protocol());
+            self.set_negotiated(c.protocol());
         }
         *self.lock_probing() = None;
         self.probed.notify_all();
@@ -1284,14 +1290,12 @@ fn unreachable_reply(conn: Conn) -> Result<(Conn, Response), ClientError> {
 
 impl crate::fork::ForkLocks for Shared {
     // The order every thread takes them in: the multiplexed mode's state before the pool (a
-    // leader gives connections back while it holds the state), the probe's note before the
-    // memo of the protocol.
+    // leader gives connections back while it holds the state).
     fn hold(&self, held: &mut crate::fork::Held) {
         if let Some(mux) = &self.mux {
             mux.hold_for_fork(held);
         }
         held.hold(&self.probing);
-        held.hold(&self.negotiated);
         held.hold(&self.pool);
         held.hold(&self.registry);
         self.releases.hold_for_fork(held);
