@@ -269,9 +269,13 @@ impl Mux {
                 }
             }
             drop(st);
-            let found = self.yield_for_reply(ticket);
+            if let Some(found) = self.yield_for_reply(ticket) {
+                // The outcome is there, under the lock it was found with.
+                st = found;
+                continue;
+            }
             st = self.lock();
-            if !found && !st.has_outcome(ticket) {
+            if !st.has_outcome(ticket) {
                 // Said under the lock the leader places outcomes under: a leader that answers
                 // this thread from now on wakes it; one that answered before left the outcome,
                 // which the check above would have seen.
@@ -305,20 +309,22 @@ impl Mux {
     /// bench/threads_floor.py). Across CPUs a yielding thread also needs no wake-up from
     /// another CPU, which is slow (threads4_mux unpinned on 2 cores: 85k calls/s yielding,
     /// 50k sleeping at once). Stops at once when a yield ran no other thread (an idle CPU:
-    /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns whether the
-    /// outcome is there.
-    fn yield_for_reply(&self, ticket: u64) -> bool {
+    /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns the state, locked,
+    /// when the outcome is there.
+    fn yield_for_reply(&self, ticket: u64) -> Option<MutexGuard<'_, State>> {
         // One clock reading a turn (a turn's look at the outcome counts with its yield).
         let start = Instant::now();
         let mut before = start;
         loop {
             thread::yield_now();
-            if self.lock().has_outcome(ticket) {
-                return true;
+            let st = self.lock();
+            if st.has_outcome(ticket) {
+                return Some(st);
             }
+            drop(st);
             let after = Instant::now();
             if after - before < YIELD_ALONE || after - start > YIELD_FOR {
-                return false;
+                return None;
             }
             before = after;
         }
@@ -386,7 +392,8 @@ impl Mux {
         frames.clear();
         st.spare_queue = frames;
         let mut mine = None;
-        let mut wake = Vec::with_capacity(batch.len());
+        // Usually empty (waiting threads yield rather than sleep): no allocation then.
+        let mut wake = Vec::new();
         match outcome {
             Exchange::V1(conn) => {
                 // Not a v2 gateway: nobody combines; every queued thread goes its way.
