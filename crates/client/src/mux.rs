@@ -87,9 +87,9 @@ struct State {
     /// The shared connection, when no leader holds it.
     conn: Option<Box<Connection>>,
     /// Frames waiting for the next write (one request frame per waiting thread, in order), and
-    /// the ticket and thread of each.
+    /// the ticket of each.
     queue: Vec<u8>,
-    waiting: Vec<(u64, Thread)>,
+    waiting: Vec<u64>,
     next_ticket: u64,
     /// A leader is writing and reading (or was handed the lead and is waking up).
     leading: bool,
@@ -104,14 +104,16 @@ struct State {
     /// Tickets whose threads stopped waiting after their request was written: their replies
     /// are dropped (rare: after an interrupt).
     abandoned: Vec<u64>,
-    /// Tickets whose threads sleep (or are about to): only they are woken with their outcome.
-    /// A thread that yields for its outcome instead finds it by itself, and an unpark it did
-    /// not need would cut its next sleep short.
-    asleep: Vec<u64>,
+    /// Tickets whose threads sleep (or are about to), with the thread: only they are woken with
+    /// their outcome. A thread that yields for its outcome instead finds it by itself, and an
+    /// unpark it did not need would cut its next sleep short. (A thread's handle is taken only
+    /// when it goes to sleep: `thread::current` costs a thread-local lookup and a reference
+    /// count, on every call.)
+    asleep: Vec<(u64, Thread)>,
     /// The buffers of the last write, emptied, for the next one: a write then allocates
     /// nothing for its frames and its list of threads.
     spare_queue: Vec<u8>,
-    spare_waiting: Vec<(u64, Thread)>,
+    spare_waiting: Vec<u64>,
     /// The gateway speaks v1: nothing is combined.
     v1: bool,
     /// Writes made, and requests they carried.
@@ -133,9 +135,9 @@ impl State {
     }
 
     /// The outcome of `ticket` is placed: its thread goes into `wake` if it sleeps.
-    fn wake_if_asleep(&self, ticket: u64, thread: Thread, wake: &mut Vec<Thread>) {
-        if self.asleep.contains(&ticket) {
-            wake.push(thread);
+    fn wake_if_asleep(&self, ticket: u64, wake: &mut Vec<Thread>) {
+        if let Some((_, thread)) = self.asleep.iter().find(|(t, _)| *t == ticket) {
+            wake.push(thread.clone());
         }
     }
 
@@ -231,7 +233,7 @@ impl Mux {
         let ticket = st.next_ticket;
         st.next_ticket += 1;
         st.queue.extend_from_slice(frame);
-        st.waiting.push((ticket, thread::current()));
+        st.waiting.push(ticket);
         let mut lead = !st.leading;
         if lead {
             st.leading = true;
@@ -279,11 +281,11 @@ impl Mux {
                 // Said under the lock the leader places outcomes under: a leader that answers
                 // this thread from now on wakes it; one that answered before left the outcome,
                 // which the check above would have seen.
-                st.asleep.push(ticket);
+                st.asleep.push((ticket, thread::current()));
                 drop(st);
                 thread::park_timeout(WAIT_SLICE);
                 st = self.lock();
-                if let Some(k) = st.asleep.iter().position(|t| *t == ticket) {
+                if let Some(k) = st.asleep.iter().position(|(t, _)| *t == ticket) {
                     st.asleep.swap_remove(k);
                 }
             }
@@ -312,6 +314,15 @@ impl Mux {
     /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns the state, locked,
     /// when the outcome is there.
     fn yield_for_reply(&self, ticket: u64) -> Option<MutexGuard<'_, State>> {
+        // The first turn reads no clock: it usually finds the outcome (placed by the threads
+        // that ran meanwhile), and a clock reading is a tenth of the rest of the turn's own
+        // work. An idle CPU is then noticed a turn later.
+        thread::yield_now();
+        let st = self.lock();
+        if st.has_outcome(ticket) {
+            return Some(st);
+        }
+        drop(st);
         // One clock reading a turn (a turn's look at the outcome counts with its yield).
         let start = Instant::now();
         let mut before = start;
@@ -333,7 +344,7 @@ impl Mux {
     /// Takes an interrupted thread's request back (not written yet) or marks its reply to be
     /// dropped.
     fn give_up(st: &mut State, ticket: u64) {
-        let Some(k) = st.waiting.iter().position(|(t, _)| *t == ticket) else {
+        let Some(k) = st.waiting.iter().position(|t| *t == ticket) else {
             st.abandoned.push(ticket);
             return;
         };
@@ -372,7 +383,7 @@ impl Mux {
             st = self.lock();
             // Its request left the queue: a thread that filled the queue took the write (with
             // this request) over; this thread now waits for its outcome like the others.
-            if !st.waiting.iter().any(|(t, _)| *t == ticket) {
+            if !st.waiting.contains(&ticket) {
                 return Led::TakenOver(st);
             }
             yields += 1;
@@ -401,10 +412,10 @@ impl Mux {
                 st.v1 = true;
                 st.queue.clear();
                 let later = std::mem::take(&mut st.waiting);
-                for (t, th) in batch.drain(..).chain(later) {
+                for t in batch.drain(..).chain(later) {
                     if t != ticket {
                         st.done.push((t, Outcome::NotCombined));
-                        st.wake_if_asleep(t, th, &mut wake);
+                        st.wake_if_asleep(t, &mut wake);
                     }
                 }
                 st.leading = false;
@@ -422,7 +433,7 @@ impl Mux {
                     None => None,
                 };
                 let mut replies = replies.into_iter();
-                for (t, th) in batch.drain(..) {
+                for t in batch.drain(..) {
                     let r = match replies.next() {
                         Some(f) => Ok(f),
                         // A fatal reply ended the exchange; the gateway closed the connection.
@@ -435,15 +446,15 @@ impl Mux {
                     } else if !st.forget_abandoned(t) {
                         st.done
                             .push((t, r.map_or_else(Outcome::Failed, Outcome::Reply)));
-                        st.wake_if_asleep(t, th, &mut wake);
+                        st.wake_if_asleep(t, &mut wake);
                     }
                 }
             }
             Exchange::Failed(e) => {
-                for (t, th) in batch.drain(..) {
+                for t in batch.drain(..) {
                     if t != ticket && !st.forget_abandoned(t) {
                         st.done.push((t, Outcome::Failed(relayed(&e, shared))));
-                        st.wake_if_asleep(t, th, &mut wake);
+                        st.wake_if_asleep(t, &mut wake);
                     }
                 }
                 mine = Some(Err(e));
@@ -452,10 +463,9 @@ impl Mux {
         st.spare_waiting = batch;
         // Requests queued meanwhile: their first thread leads the next write.
         match st.waiting.first() {
-            Some((t, th)) => {
-                let (t, th) = (*t, th.clone());
+            Some(&t) => {
                 st.done.push((t, Outcome::Lead));
-                st.wake_if_asleep(t, th, &mut wake);
+                st.wake_if_asleep(t, &mut wake);
             }
             None => st.leading = false,
         }
