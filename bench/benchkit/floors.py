@@ -53,22 +53,21 @@ class EchoServer:
             self.proc.wait()
 
 
-def _c_round(rtt_bin: Path, port: int, batches: int, batch: int) -> list[float]:
+def _c_batches(argv: list[str], port: int, batches: int, batch: int) -> list[float]:
+    """Runs a C client of bench/c (`argv` then PORT BATCHES SIZE WARMUP, a tenth as many
+    warm-up round trips as timed ones) and returns its batches' times per round trip, in ns."""
     out = subprocess.run(
-        [
-            str(rtt_bin),
-            "client",
-            str(port),
-            str(batches),
-            str(batch),
-            str(batches * batch // 10),
-        ],
+        [*argv, str(port), str(batches), str(batch), str(batches * batch // 10)],
         check=True,
         capture_output=True,
         text=True,
         timeout=300,
     ).stdout
     return [int(x) / batch for x in out.split()]
+
+
+def _c_round(rtt_bin: Path, port: int, batches: int, batch: int) -> list[float]:
+    return _c_batches([str(rtt_bin), "client"], port, batches, batch)
 
 
 def _python_round(port: int, s: Settings) -> list[float]:
@@ -100,17 +99,6 @@ _MAKE = b"i\njava.lang.StringBuilder\nshello\ne\n"
 
 def call_floor_key(kind: str, server: str) -> str:
     return f"{kind}@{server}"
-
-
-def _c_text_call(bin_: Path, port: int, batches: int, batch: int) -> list[float]:
-    out = subprocess.run(
-        [str(bin_), str(port), str(batches), str(batch), str(batches * batch // 10)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    ).stdout
-    return [int(x) / batch for x in out.split()]
 
 
 class PythonTextCall:
@@ -157,7 +145,7 @@ def _c_call_sampler(
 ) -> Callable[[int], list[float]]:
     def sample(budget_ns: int) -> list[float]:
         batches = max(s.min_batches, budget_ns // (s.batch * 6000))
-        return _c_text_call(art.text_call_bin, port, batches, s.batch)
+        return _c_batches([str(art.text_call_bin)], port, batches, s.batch)
 
     return sample
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import threading
-import time
 from typing import Any
 
 import pytest
+from forkkit import fork_and_check
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -150,23 +149,7 @@ def _fork_while_threads_call(gateway: Any) -> None:
         t.start()
     try:
         for _ in range(40):
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child reports by its exit code
-                try:
-                    ok = gateway.jvm.java.lang.Math.abs(-3) == 3
-                finally:
-                    os._exit(0 if ok else 1)
-            deadline = time.monotonic() + 20
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    break
-                if time.monotonic() > deadline:
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-                    pytest.fail("a child forked during calls hung")
-                time.sleep(0.005)
-            assert os.waitstatus_to_exitcode(status) == 0
+            fork_and_check(lambda: gateway.jvm.java.lang.Math.abs(-3) == 3)
     finally:
         stop.set()
         for t in threads:
