@@ -172,12 +172,22 @@ impl Pinned {
 
     /// Sets what runs Java's calls to Python (until it is set, they get an error reply).
     pub fn set_handler(&self, handler: Arc<dyn CallbackHandler>) {
-        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = Some(handler);
+        self.replace_handler(Some(handler));
     }
 
     /// Removes the handler (Java's calls then get an error reply).
     pub fn clear_handler(&self) {
-        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.replace_handler(None);
+    }
+
+    fn replace_handler(&self, handler: Option<Arc<dyn CallbackHandler>>) {
+        let old = std::mem::replace(
+            &mut *self.handler.lock().unwrap_or_else(PoisonError::into_inner),
+            handler,
+        );
+        // Dropped with the lock free: the last reference's drop may take other locks (or run
+        // Python), and a fork takes this lock after every other.
+        drop(old);
     }
 
     /// Takes this mode's locks for a fork (see `fork`): a child must not find one held by a
