@@ -73,6 +73,30 @@ def _run_for(
     return t1 - t0
 
 
+def _drive_for(
+    ts: list[threading.Thread],
+    seconds: float,
+    step: Callable[[], object],
+    halt: Callable[[], None],
+) -> tuple[int, float]:
+    """Starts the threads, makes this thread run `step` (one fan-out round) in batches of 1000
+    for `seconds`, tells them to stop (`halt`) and waits for them; returns the rounds made and
+    the time they took."""
+    for t in ts:
+        t.start()
+    rounds = 0
+    t0 = t1 = time.perf_counter()
+    while t1 - t0 < seconds:
+        for _ in range(1000):
+            step()
+        rounds += 1000
+        t1 = time.perf_counter()
+    halt()
+    for t in ts:
+        t.join()
+    return rounds, t1 - t0
+
+
 def py_ring(threads: int, seconds: float) -> tuple[int, float]:
     locks = [threading.Lock() for _ in range(threads)]
     for lock in locks:
@@ -116,25 +140,21 @@ def py_fanout(threads: int, seconds: float) -> tuple[int, float]:
                 return
             b.release()
 
+    def step() -> None:
+        for i in range(1, threads):
+            go[i].release()
+        for i in range(1, threads):
+            back[i].acquire()
+
+    def halt() -> None:
+        nonlocal stop
+        stop = True
+        for i in range(1, threads):
+            go[i].release()
+
     ts = [threading.Thread(target=run, args=(i,)) for i in range(1, threads)]
-    for t in ts:
-        t.start()
-    rounds = 0
-    t0 = t1 = time.perf_counter()
-    while t1 - t0 < seconds:
-        for _ in range(1000):
-            for i in range(1, threads):
-                go[i].release()
-            for i in range(1, threads):
-                back[i].acquire()
-        rounds += 1000
-        t1 = time.perf_counter()
-    stop = True
-    for i in range(1, threads):
-        go[i].release()
-    for t in ts:
-        t.join()
-    return rounds * threads, t1 - t0
+    rounds, elapsed = _drive_for(ts, seconds, step, halt)
+    return rounds * threads, elapsed
 
 
 def native_lib() -> ctypes.CDLL:
@@ -216,22 +236,17 @@ def native_fanout(threads: int, seconds: float) -> tuple[int, float]:
         while not stop:
             lib.baton_pass(done, go[i])
 
+    def halt() -> None:
+        nonlocal stop
+        stop = True
+        for g in go:
+            lib.baton_post(g)
+
     ts = [threading.Thread(target=run, args=(i,)) for i in range(threads - 1)]
-    for t in ts:
-        t.start()
-    rounds = 0
-    t0 = t1 = time.perf_counter()
-    while t1 - t0 < seconds:
-        for _ in range(1000):
-            lib.baton_fanout(go_array, len(go), done)
-        rounds += 1000
-        t1 = time.perf_counter()
-    stop = True
-    for g in go:
-        lib.baton_post(g)
-    for t in ts:
-        t.join()
-    return rounds * threads, t1 - t0
+    rounds, elapsed = _drive_for(
+        ts, seconds, lambda: lib.baton_fanout(go_array, len(go), done), halt
+    )
+    return rounds * threads, elapsed
 
 
 def child(mode: str, threads: int, seconds: float) -> None:

@@ -101,6 +101,12 @@ def call_floor_key(kind: str, server: str) -> str:
     return f"{kind}@{server}"
 
 
+def call_floor_server(key: str) -> str | None:
+    """The server of a call floor's cell key (`None`: the key is not a call floor's)."""
+    kind, _, server = key.partition("@")
+    return server if kind in CALL_FLOORS else None
+
+
 class PythonTextCall:
     """`sb.length()` over one socket of the text protocol, nothing else in the loop: one
     `sendall` of the command and one `recv` of the reply line."""

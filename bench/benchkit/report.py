@@ -12,6 +12,7 @@ from benchkit.floors import (
     FLOORS,
     RTT_KEY,
     call_floor_key,
+    call_floor_server,
 )
 from benchkit.measure import Cell
 from benchkit.model import BASELINE, COMBOS, MODE_TITLES, NOT_BUILT
@@ -111,8 +112,8 @@ def _call_floor_servers(data: dict[str, Any]) -> list[str]:
     found: list[str] = []
     for m in data["modes"].values():
         for key in m.get("families", {}).get("held_call", {}):
-            kind, _, server = key.partition("@")
-            if kind in CALL_FLOORS and server not in found:
+            server = call_floor_server(key)
+            if server is not None and server not in found:
                 found.append(server)
     return found
 
@@ -360,9 +361,7 @@ def console(data: dict[str, Any], checks: list[Check]) -> str:
                     assert cell is not None and base is not None
                     text += f"  {fmt_ratio(speedup(fam['kind'], base, cell))}"
                 lines.append(f"{fam['name'] + '/' + c.key:<{width + 30}} {text}")
-            floors = [RTT_KEY] + [
-                k for k in cells if k.partition("@")[0] in CALL_FLOORS
-            ]
+            floors = [RTT_KEY] + [k for k in cells if call_floor_server(k) is not None]
             for key in floors:
                 if key in cells:
                     text = cell_summary("latency", cells[key])

@@ -14,32 +14,8 @@
  * TCP_NODELAY on both ends. Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
-
-static void nodelay(int fd) {
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt");
-}
-
-static long long now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
+#include "loopback.h"
 
 static int read_all(int fd, char *buf, size_t n) {
     size_t got = 0;
@@ -61,25 +37,12 @@ static void write_all(int fd, const char *buf, size_t n) {
 }
 
 static int sink(void) {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    if (ls < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0) die("bind");
-    if (listen(ls, 4) != 0) die("listen");
-    socklen_t len = sizeof a;
-    if (getsockname(ls, (struct sockaddr *)&a, &len) != 0) die("getsockname");
-    printf("%d\n", ntohs(a.sin_port));
-    fflush(stdout);
+    int ls = listen_loopback(4);
     size_t cap = 1 << 20;
     char *buf = malloc(cap);
     if (!buf) die("malloc");
     for (;;) {
-        int c = accept(ls, NULL, NULL);
-        if (c < 0) die("accept");
-        nodelay(c);
+        int c = accept_loopback(ls);
         for (;;) {
             uint64_t n;
             if (read_all(c, (char *)&n, sizeof n) != 0) break;
@@ -98,15 +61,7 @@ static int sink(void) {
 }
 
 static int send_blocks(int port, size_t bytes, long n) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
-    nodelay(fd);
+    int fd = connect_loopback(port);
     char *buf = malloc(bytes);
     if (!buf) die("malloc");
     memset(buf, 7, bytes);

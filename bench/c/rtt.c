@@ -10,44 +10,12 @@
  * Both ends set TCP_NODELAY, as ferry and Py4J do. Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
-
-static void nodelay(int fd) {
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt");
-}
+#include "loopback.h"
 
 static int serve(void) {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    if (ls < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0) die("bind");
-    if (listen(ls, 16) != 0) die("listen");
-    socklen_t len = sizeof a;
-    if (getsockname(ls, (struct sockaddr *)&a, &len) != 0) die("getsockname");
-    printf("%d\n", ntohs(a.sin_port));
-    fflush(stdout);
+    int ls = listen_loopback(16);
     for (;;) {
-        int c = accept(ls, NULL, NULL);
-        if (c < 0) die("accept");
-        nodelay(c);
+        int c = accept_loopback(ls);
         char buf[4096];
         for (;;) {
             ssize_t n = read(c, buf, sizeof buf);
@@ -61,12 +29,7 @@ static int serve(void) {
         }
         close(c);
     }
-}
-
-static long long now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+    return 0; /* not reached */
 }
 
 static void round_trip(int fd) {
@@ -76,15 +39,7 @@ static void round_trip(int fd) {
 }
 
 static int client(int port, long batches, long size, long warmup) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
-    nodelay(fd);
+    int fd = connect_loopback(port);
     for (long i = 0; i < warmup; i++) round_trip(fd);
     long long *out = malloc(sizeof(long long) * (size_t)batches);
     if (!out) die("malloc");

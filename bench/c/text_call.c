@@ -11,30 +11,11 @@
  * both servers set, no authentication. Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
+#include "loopback.h"
 
 static void fail(const char *what, const char *got) {
     fprintf(stderr, "%s: %s\n", what, got);
     exit(1);
-}
-
-static long long now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /* Sends `cmd`, reads one reply line into `line` (NUL-terminated, without its newline). */
@@ -58,16 +39,7 @@ int main(int argc, char **argv) {
     }
     int port = atoi(argv[1]);
     long batches = atol(argv[2]), size = atol(argv[3]), warmup = atol(argv[4]);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt");
+    int fd = connect_loopback(port);
 
     char line[256];
     static const char make[] = "i\njava.lang.StringBuilder\nshello\ne\n";

@@ -154,10 +154,6 @@ impl Read for Stream {
 }
 
 impl crate::wire::Source for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        ferry_sockio::recv(self.fd(), buf)
-    }
-
     fn read_uninit(&mut self, buf: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
         ferry_sockio::recv_uninit(self.fd(), buf)
     }

@@ -314,18 +314,10 @@ impl Mux {
     /// spinning there would only burn it), and after [`YIELD_FOR`]. Returns the state, locked,
     /// when the outcome is there.
     fn yield_for_reply(&self, ticket: u64) -> Option<MutexGuard<'_, State>> {
-        // The first turn reads no clock: it usually finds the outcome (placed by the threads
-        // that ran meanwhile), and a clock reading is a tenth of the rest of the turn's own
-        // work. An idle CPU is then noticed a turn later.
-        thread::yield_now();
-        let st = self.lock();
-        if st.has_outcome(ticket) {
-            return Some(st);
-        }
-        drop(st);
-        // One clock reading a turn (a turn's look at the outcome counts with its yield).
-        let start = Instant::now();
-        let mut before = start;
+        // One clock reading a turn, after its look at the outcome, and none before the first
+        // turn: that one usually finds the outcome (placed by the threads that ran meanwhile).
+        // An idle CPU is then noticed a turn later.
+        let mut clock: Option<(Instant, Instant)> = None; // (start, the last turn's end)
         loop {
             thread::yield_now();
             let st = self.lock();
@@ -334,10 +326,12 @@ impl Mux {
             }
             drop(st);
             let after = Instant::now();
-            if after - before < YIELD_ALONE || after - start > YIELD_FOR {
-                return None;
+            if let Some((start, before)) = clock {
+                if after - before < YIELD_ALONE || after - start > YIELD_FOR {
+                    return None;
+                }
             }
-            before = after;
+            clock = Some((clock.map_or(after, |(start, _)| start), after));
         }
     }
 

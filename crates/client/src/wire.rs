@@ -360,10 +360,9 @@ pub trait Placer: Send {
     ) -> Option<(usize, Box<dyn Placed>)>;
 }
 
-/// Where a [`FrameReader`] gets its bytes: a socket, or a test's chunks.
-pub(crate) trait Source {
-    /// Reads at most `buf.len()` bytes (0 at the end of the stream).
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+/// Where a [`FrameReader`] gets its bytes (a socket, or a test's chunks): a reader that can
+/// also read into memory that is not initialised.
+pub(crate) trait Source: io::Read {
     /// As `read`, into memory that need not be initialised; the `n` bytes returned were written
     /// at the start of `buf`.
     fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize>;
@@ -857,12 +856,14 @@ mod tests {
 
     /// A source that hands out at most 7,777 bytes of its chunk per read.
     struct Chunks<'a>(&'a [u8]);
-    impl Source for Chunks<'_> {
+    impl io::Read for Chunks<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let n = buf.len().min(self.0.len()).min(7_777);
             buf[..n].copy_from_slice(&self.0[..n]);
             Ok(n)
         }
+    }
+    impl Source for Chunks<'_> {
         fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
             let n = buf.len().min(self.0.len()).min(7_777);
             write_into(&mut buf[..n], &self.0[..n]);

@@ -18,6 +18,7 @@ mod blob;
 mod command;
 mod error;
 mod reply;
+mod reuse;
 pub mod text;
 mod value;
 

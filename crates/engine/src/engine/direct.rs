@@ -471,9 +471,7 @@ impl CallSites {
             }
         }
     }
-}
 
-impl CallSites {
     /// The entry held under `id`, from the last call's when it is the same id and still held.
     fn target(&self, registry: &Registry, id: &str) -> Option<Arc<Entry>> {
         let mut last = self.last_target.borrow_mut();

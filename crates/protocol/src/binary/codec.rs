@@ -111,12 +111,7 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
         let s = std::str::from_utf8(b).map_err(|_| ProtocolError::InvalidUtf8)?;
-        if let Some(mut out) = self.strings.as_mut().and_then(|pool| pool.pop()) {
-            out.clear();
-            out.push_str(s);
-            return Ok(out);
-        }
-        Ok(s.to_owned())
+        Ok(crate::reuse::owned_in(self.strings.as_deref_mut(), s))
     }
 
     /// A count of elements each at least `min_size` bytes long, checked against what is left

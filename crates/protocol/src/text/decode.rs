@@ -385,14 +385,7 @@ impl Decoder {
         name: u8,
         mut strings: Option<&mut Vec<String>>,
     ) -> Result<Command, ProtocolError> {
-        let mut owned = |text: &str| match strings.as_deref_mut().and_then(Vec::pop) {
-            Some(mut buf) => {
-                buf.clear();
-                buf.push_str(text);
-                buf
-            }
-            None => text.to_owned(),
-        };
+        let mut owned = |text: &str| crate::reuse::owned_in(strings.as_deref_mut(), text);
         let sub = if self.lines.len() > 1 {
             self.line(1).first().copied().unwrap_or(0)
         } else {
