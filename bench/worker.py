@@ -188,11 +188,13 @@ def main() -> int:
     servers: dict[str, RunningServer] = {}
     conns: dict[str, Connection] = {}
     echo: EchoServer | None = None
+    echo_system: EchoServer | None = None
     tag = f"[{mode}]"
     try:
         echo = EchoServer(art)
+        echo_system = EchoServer(art, keep_congestion=True)
         result["echo_cpus_allowed"] = cpus_allowed(echo.proc.pid)
-        floors_start = sample_floors(art, echo, s)
+        floors_start = sample_floors(art, echo, echo_system, s)
         for name in sorted({c.server for c in combos}):
             try:
                 servers[name] = SERVERS[name].start(art, art.workdir)
@@ -230,7 +232,7 @@ def main() -> int:
             print(
                 f"{tag} {fam.name:<18} {took:5.1f}s  " + " | ".join(parts), flush=True
             )
-        floors_end = sample_floors(art, echo, s)
+        floors_end = sample_floors(art, echo, echo_system, s)
         result["floors"] = floor_cells(floors_start, floors_end, s.batch)
         print(
             f"{tag} {'floors':<18}        "
@@ -247,8 +249,9 @@ def main() -> int:
             conn.close()
         for server in servers.values():
             server.stop()
-        if echo is not None:
-            echo.stop()
+        for e in (echo, echo_system):
+            if e is not None:
+                e.stop()
         result["finished"] = time.time()
         Path(spec["out"]).write_text(json.dumps(result, indent=1))
     return 1 if "fatal" in result else 0

@@ -1,9 +1,13 @@
 """The floors, measured in the same pass as the rows: the TCP loopback round trip of this machine.
 
-- `c_rtt`: a C client and a C echo server (bench/c/rtt.c), 1 byte each way, TCP_NODELAY. This is
-  the RTT the expectations subtract.
-- `python_rtt`: Python's socket module (sendall + recv of 1 byte) against the same C echo server:
-  what a Python client pays for the socket alone.
+- `c_rtt`: a C client and a C echo server (bench/c/rtt.c), 1 byte each way, with the options
+  ferry sets on its loopback connections (TCP_NODELAY and the congestion control reno: see
+  crates/sockio/src/tcp.rs). The fastest round trip of this machine: the RTT the expectations
+  subtract, from every client, ferry's or not.
+- `c_rtt_system`: the same pair with the system's congestion control (`FERRY_KEEP_CONGESTION=1`),
+  as Py4J's sockets have it.
+- `python_rtt`: Python's socket module (sendall + recv of 1 byte, ferry's options) against the C
+  echo server: what a Python client pays for the socket alone.
 
 Both are sampled at the start and at the end of each pass, in batches as the latency rows are.
 
@@ -15,6 +19,7 @@ Both are sampled at the start and at the end of each pass, in batches as the lat
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -30,16 +35,50 @@ RTT_KEY = "c_rtt"  # the C pair's key, in the floors and in each per-call row's 
 
 FLOORS: dict[str, str] = {
     "c_rtt": "TCP loopback round trip, C client + C echo server, 1 byte each way",
+    "c_rtt_system": "the same with the system's congestion control on both ends (as Py4J has it)",
     "python_rtt": "TCP loopback round trip, Python socket client + C echo server, 1 byte each way",
 }
 
+# TCP_CONGESTION (Linux): Python names it only where its build's headers had it.
+TCP_CONGESTION = getattr(socket, "TCP_CONGESTION", 13)
+
+
+def system_congestion() -> str:
+    """The system's TCP congestion control (what a socket gets unless it chooses)."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_congestion_control") as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown"
+
+
+def tune(sock: socket.socket) -> None:
+    """ferry's options for a loopback connection (crates/sockio/src/tcp.rs), as bench/c's
+    programs set them: TCP_NODELAY and, where the process may choose it, reno."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_CONGESTION, b"reno")
+    except OSError:
+        pass  # not allowed here: the system's stays, as in ferry
+
+
+def _env(keep_congestion: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if keep_congestion:
+        env["FERRY_KEEP_CONGESTION"] = "1"
+    else:
+        env.pop("FERRY_KEEP_CONGESTION", None)
+    return env
+
 
 class EchoServer:
-    def __init__(self, art: Artifacts) -> None:
+    def __init__(self, art: Artifacts, keep_congestion: bool = False) -> None:
+        self.keep_congestion = keep_congestion
         self.proc = subprocess.Popen(
             [str(art.rtt_bin), "server"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
+            env=_env(keep_congestion),
         )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
@@ -53,7 +92,9 @@ class EchoServer:
             self.proc.wait()
 
 
-def _c_batches(argv: list[str], port: int, batches: int, batch: int) -> list[float]:
+def _c_batches(
+    argv: list[str], port: int, batches: int, batch: int, keep_congestion: bool = False
+) -> list[float]:
     """Runs a C client of bench/c (`argv` then PORT BATCHES SIZE WARMUP, a tenth as many
     warm-up round trips as timed ones) and returns its batches' times per round trip, in ns."""
     out = subprocess.run(
@@ -62,17 +103,20 @@ def _c_batches(argv: list[str], port: int, batches: int, batch: int) -> list[flo
         capture_output=True,
         text=True,
         timeout=300,
+        env=_env(keep_congestion),
     ).stdout
     return [int(x) / batch for x in out.split()]
 
 
-def _c_round(rtt_bin: Path, port: int, batches: int, batch: int) -> list[float]:
-    return _c_batches([str(rtt_bin), "client"], port, batches, batch)
+def _c_round(rtt_bin: Path, echo: EchoServer, batches: int, batch: int) -> list[float]:
+    return _c_batches(
+        [str(rtt_bin), "client"], echo.port, batches, batch, echo.keep_congestion
+    )
 
 
 def _python_round(port: int, s: Settings) -> list[float]:
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        tune(sock)
         send, recv = sock.sendall, sock.recv
         for _ in range(1000):  # warm-up
             send(b"x")
@@ -113,7 +157,7 @@ class PythonTextCall:
 
     def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        tune(self.sock)
         made = self._exchange(_MAKE)
         if not made.startswith(b"!yro"):
             raise RuntimeError(f"the constructor answered {made!r}")
@@ -193,18 +237,20 @@ def c_rtt_sampler(
 
     def sample(budget_ns: int) -> list[float]:
         batches = max(s.min_batches, budget_ns // (s.batch * 5000))
-        return _c_round(art.rtt_bin, echo.port, batches, s.batch)
+        return _c_round(art.rtt_bin, echo, batches, s.batch)
 
     return sample
 
 
 def sample_floors(
-    art: Artifacts, echo: EchoServer, s: Settings
+    art: Artifacts, echo: EchoServer, echo_system: EchoServer, s: Settings
 ) -> dict[str, list[float]]:
+    """`echo` has ferry's options, `echo_system` the system's congestion control."""
     samples: dict[str, list[float]] = {k: [] for k in FLOORS}
     for _ in range(s.floor_rounds):
-        samples["c_rtt"].extend(
-            _c_round(art.rtt_bin, echo.port, s.floor_batches, s.batch)
+        samples["c_rtt"].extend(_c_round(art.rtt_bin, echo, s.floor_batches, s.batch))
+        samples["c_rtt_system"].extend(
+            _c_round(art.rtt_bin, echo_system, s.floor_batches, s.batch)
         )
         samples["python_rtt"].extend(_python_round(echo.port, s))
     return samples
@@ -233,15 +279,16 @@ def floor_cells(
 # under the pass's affinity, at the size of the largest bulk row (80 MB: 10 million doubles).
 BANDWIDTH_FLOORS: dict[str, str] = {
     "tcp_stream": "one loopback TCP stream, C sender + C sink, 80 MB blocks (each acknowledged)",
+    "tcp_stream_system": "the same with the system's congestion control on both ends",
     "memcpy": "memcpy of 80 MB between buffers touched beforehand",
     "memcpy_fresh": "memcpy of 80 MB into freshly allocated memory (its pages faulted in)",
 }
 BANDWIDTH_BYTES = 80_000_000
 
 
-def _times_ns(argv: list[str]) -> list[float]:
+def _times_ns(argv: list[str], env: dict[str, str] | None = None) -> list[float]:
     out = subprocess.run(
-        argv, check=True, capture_output=True, text=True, timeout=600
+        argv, check=True, capture_output=True, text=True, timeout=600, env=env
     ).stdout
     return [float(x) for x in out.split()]
 
@@ -251,22 +298,28 @@ def bandwidth_floors(art: Artifacts, prefix: list[str], runs: int) -> dict[str, 
     bw = str(art.bw_bin)
     n = str(BANDWIDTH_BYTES)
     samples: dict[str, list[float]] = {}
-    sink = subprocess.Popen(
-        [*prefix, bw, "sink"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
-    )
-    try:
-        assert sink.stdout is not None
-        port = sink.stdout.readline().strip().decode()
-        samples["tcp_stream"] = _times_ns([*prefix, bw, "send", port, n, str(runs)])
-    finally:
-        sink.terminate()
+    for key, keep in (("tcp_stream", False), ("tcp_stream_system", True)):
+        sink = subprocess.Popen(
+            [*prefix, bw, "sink"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=_env(keep),
+        )
         try:
-            sink.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            sink.kill()
-            sink.wait()
-        if sink.stdout is not None:
-            sink.stdout.close()
+            assert sink.stdout is not None
+            port = sink.stdout.readline().strip().decode()
+            samples[key] = _times_ns(
+                [*prefix, bw, "send", port, n, str(runs)], _env(keep)
+            )
+        finally:
+            sink.terminate()
+            try:
+                sink.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                sink.kill()
+                sink.wait()
+            if sink.stdout is not None:
+                sink.stdout.close()
     samples["memcpy"] = _times_ns([*prefix, bw, "memcpy", n, str(runs)])
     samples["memcpy_fresh"] = _times_ns([*prefix, bw, "fresh", n, str(runs)])
     cells: dict[str, Cell] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchkit.build import ROOT, Artifacts
+from benchkit.floors import system_congestion
 
 
 def _run(argv: list[str]) -> str:
@@ -66,6 +67,7 @@ def machine_facts(art: Artifacts) -> dict[str, Any]:
         "cpu_model": cpu_model(),
         "cores": os.cpu_count(),
         "kernel": f"{platform.system()} {platform.release()}",
+        "tcp_congestion_control": system_congestion(),
         "jdk": " / ".join(java_version[:2]) if java_version else "?",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "memory_gib": round(

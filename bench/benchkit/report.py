@@ -99,7 +99,10 @@ def floors_table(data: dict[str, Any]) -> list[str]:
     for key, title in FLOORS.items():
         row = [f"`{key}`: {title}"]
         for m in modes:
-            c = data["modes"][m]["floors"][key]
+            c = data["modes"][m]["floors"].get(key)
+            if c is None:  # a run from before this floor existed
+                row.append("-")
+                continue
             row.append(
                 f"{fmt_ns(c['median_ns'])}, p99 {fmt_ns(c['p99_ns'])} "
                 f"({fmt_ns(c['start_median_ns'])} / {fmt_ns(c['end_median_ns'])})"
@@ -319,7 +322,12 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
         "",
         "## Machine and build",
         "",
-        f"- CPU: {meta['cpu_model']}, {meta['cores']} cores; {meta['memory_gib']} GiB; {meta['kernel']}",
+        (
+            f"- CPU: {meta['cpu_model']}, {meta['cores']} cores; {meta['memory_gib']} GiB; "
+            f"{meta['kernel']} (TCP congestion control: "
+            f"{meta.get('tcp_congestion_control', '?')}; ferry's loopback connections and the "
+            "C floors choose reno)"
+        ),
         f"- JDK: {meta['jdk']}",
         f"- Python: {meta['python']}; clients: "
         + ", ".join(_client_fact(name, c) for name, c in data["clients"].items()),

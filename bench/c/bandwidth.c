@@ -11,7 +11,7 @@
  *                                   (malloc'ed for each copy: its pages are faulted in by the
  *                                   copy, as a new receive buffer's are); print each time in ns
  *
- * TCP_NODELAY on both ends. Compiled by bench/run.py with gcc -O2.
+ * Both ends set ferry's options (loopback.h). Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
 #include <stdint.h>

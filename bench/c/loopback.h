@@ -1,5 +1,7 @@
-/* What the bench's C socket programs share: errors, the clock, and TCP on 127.0.0.1 with
- * TCP_NODELAY (as ferry and Py4J set it). Included by rtt.c, bandwidth.c and text_call.c. */
+/* What the bench's C socket programs share: errors, the clock, and TCP on 127.0.0.1 with the
+ * options ferry sets on its own loopback connections (crates/sockio/src/tcp.rs): TCP_NODELAY
+ * (Py4J sets it too) and the congestion control reno, unless FERRY_KEEP_CONGESTION is set (then
+ * the system's, as Py4J has it). Included by rtt.c, bandwidth.c and text_call.c. */
 #ifndef FERRY_BENCH_LOOPBACK_H
 #define FERRY_BENCH_LOOPBACK_H
 
@@ -18,9 +20,14 @@ static inline void die(const char *what) {
     exit(1);
 }
 
-static inline void nodelay(int fd) {
+static inline void tune(int fd) {
     int one = 1;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt");
+    const char *keep = getenv("FERRY_KEEP_CONGESTION");
+    if (keep == NULL || keep[0] == '\0' || strcmp(keep, "0") == 0) {
+        /* As ferry: best effort, the system's algorithm stays where reno is not allowed. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+    }
 }
 
 static inline long long now_ns(void) {
@@ -47,15 +54,15 @@ static inline int listen_loopback(int backlog) {
     return ls;
 }
 
-/* The next connection to `ls`, with TCP_NODELAY. */
+/* The next connection to `ls`, with ferry's options. */
 static inline int accept_loopback(int ls) {
     int c = accept(ls, NULL, NULL);
     if (c < 0) die("accept");
-    nodelay(c);
+    tune(c);
     return c;
 }
 
-/* A connection to 127.0.0.1:port, with TCP_NODELAY. */
+/* A connection to 127.0.0.1:port, with ferry's options. */
 static inline int connect_loopback(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) die("socket");
@@ -65,7 +72,7 @@ static inline int connect_loopback(int port) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons((unsigned short)port);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
-    nodelay(fd);
+    tune(fd);
     return fd;
 }
 

@@ -7,7 +7,7 @@
  *                                   round trips of 1 byte each way; print each batch's duration
  *                                   in nanoseconds, one per line
  *
- * Both ends set TCP_NODELAY, as ferry and Py4J do. Compiled by bench/run.py with gcc -O2.
+ * Both ends set ferry's options (loopback.h). Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
 #include "loopback.h"

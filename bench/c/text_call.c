@@ -7,8 +7,8 @@
  *       then call its length() (`c` command) WARMUP times, then BATCHES batches of SIZE calls;
  *       print each batch's duration in nanoseconds, one per line. Every reply is checked.
  *
- * One write per command and one read per reply (the reply is one short line), TCP_NODELAY as
- * both servers set, no authentication. Compiled by bench/run.py with gcc -O2.
+ * One write per command and one read per reply (the reply is one short line), the client's
+ * socket with ferry's options (loopback.h), no authentication. Compiled by bench/run.py with gcc -O2.
  */
 #define _GNU_SOURCE
 #include "loopback.h"

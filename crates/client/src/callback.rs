@@ -189,7 +189,7 @@ impl Listener {
                         let _ = stream.shutdown(Shutdown::Both);
                         return Ok(None);
                     }
-                    stream.set_nodelay(true)?;
+                    ferry_sockio::tcp::prepare(&stream)?;
                     return Ok(Some((stream, peer)));
                 }
                 Err(_) if self.is_closed() => return Ok(None),

@@ -48,7 +48,7 @@ impl Endpoint {
         }
     }
 
-    /// Opens a stream to the endpoint. TCP streams get `TCP_NODELAY`.
+    /// Opens a stream to the endpoint. TCP streams get ferry's options (`ferry_sockio::tcp`).
     pub(crate) fn connect(&self, timeout: Option<Duration>) -> io::Result<Stream> {
         match self {
             Endpoint::Tcp { host, port } => {
@@ -60,7 +60,7 @@ impl Endpoint {
                     };
                     match attempt {
                         Ok(s) => {
-                            s.set_nodelay(true)?;
+                            ferry_sockio::tcp::prepare(&s)?;
                             return Ok(Stream::Tcp(s));
                         }
                         Err(e) => last = Some(e),
@@ -196,5 +196,19 @@ mod tests {
         );
         assert_eq!(Endpoint::tcp("::1", 1).to_string(), "[::1]:1");
         assert_eq!(Endpoint::unix("/a").to_string(), "unix:/a");
+    }
+
+    #[test]
+    fn a_loopback_stream_gets_ferry_s_tcp_options() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let Stream::Tcp(s) = Endpoint::tcp("127.0.0.1", port).connect(None).unwrap() else {
+            panic!("a TCP endpoint gives a TCP stream");
+        };
+        assert!(s.nodelay().unwrap());
+        assert_eq!(
+            ferry_sockio::tcp::congestion(&s).unwrap(),
+            ferry_sockio::tcp::LOOPBACK_CONGESTION
+        );
     }
 }

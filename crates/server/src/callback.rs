@@ -83,7 +83,7 @@ impl CallbackClient {
     fn connect(&self) -> io::Result<Conn> {
         let target = self.target();
         let stream = TcpStream::connect_timeout(&target.address, Duration::from_secs(10))?;
-        stream.set_nodelay(true)?;
+        ferry_sockio::tcp::prepare(&stream)?;
         let mut conn = Conn {
             stream,
             decoder: Decoder::new(Side::Java),

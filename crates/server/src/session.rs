@@ -671,7 +671,7 @@ fn next_message(
 fn connect_to_python(server: &Server) -> io::Result<Rc<Session>> {
     let target = server.callbacks().target();
     let stream = TcpStream::connect_timeout(&target.address, Duration::from_secs(10))?;
-    stream.set_nodelay(true)?;
+    ferry_sockio::tcp::prepare(&stream)?;
     let session = Session::make(server.clone(), Conn::Tcp(stream), true, true, 0);
     if let Some(token) = &target.token {
         let mut buf = Vec::new();

@@ -126,12 +126,12 @@ impl Listener {
         Ok(Listener::Unix(UnixListener::bind(path)?))
     }
 
-    /// Accepts one connection, with TCP_NODELAY set on TCP.
+    /// Accepts one connection; a TCP one gets ferry's options (`ferry_sockio::tcp`).
     pub fn accept(&self) -> io::Result<Conn> {
         match self {
             Listener::Tcp(l) => {
                 let (s, _) = l.accept()?;
-                s.set_nodelay(true)?;
+                ferry_sockio::tcp::prepare(&s)?;
                 Ok(Conn::Tcp(s))
             }
             Listener::Unix(l) => Ok(Conn::Unix(l.accept()?.0)),
@@ -150,5 +150,27 @@ impl Listener {
     pub fn wake(&self) {
         // SAFETY: shutdown(2) on a live listening fd; it only changes the socket's state.
         unsafe { libc::shutdown(self.raw_fd(), libc::SHUT_RDWR) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_accepted_loopback_connection_gets_ferry_s_tcp_options() {
+        let listener = Listener::Tcp(TcpListener::bind("127.0.0.1:0").unwrap());
+        let Listener::Tcp(l) = &listener else {
+            unreachable!()
+        };
+        let _client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let Conn::Tcp(s) = listener.accept().unwrap() else {
+            panic!("a TCP listener gives a TCP connection");
+        };
+        assert!(s.nodelay().unwrap());
+        assert_eq!(
+            ferry_sockio::tcp::congestion(&s).unwrap(),
+            ferry_sockio::tcp::LOOPBACK_CONGESTION
+        );
     }
 }

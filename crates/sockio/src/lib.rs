@@ -7,6 +7,10 @@
 //! nothing in ferry cancels threads. Everything else about the calls is the same: errors come
 //! back as `io::Error` from `errno`, and a write to a closed peer gives `EPIPE` rather than a
 //! `SIGPIPE` (`MSG_NOSIGNAL`), as Rust's own sockets do.
+//!
+//! [`tcp`] holds the options every TCP connection of ferry's gets.
+
+pub mod tcp;
 
 use std::io;
 use std::mem::MaybeUninit;
