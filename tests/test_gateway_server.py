@@ -24,7 +24,9 @@ def test_listening_port(gateway: Any, server: Any) -> None:
 @pytest.mark.not_embedded(
     "the callback client is the JVM's socket to Python's callback server; an embedded JVM calls Python directly"
 )
-def test_callback_client_defaults(gateway: Any) -> None:
+def test_callback_client_defaults(gateway_factory: Any, own_server: Any) -> None:
+    # A server of its own: a test that starts a callback server moves the shared one's client.
+    gateway = gateway_factory(own_server())
     callback = gateway.java_gateway_server.getCallbackClient()
     assert callback.getPort() == DEFAULT_PYTHON_PORT
     assert callback.getAddress().getHostAddress() == "127.0.0.1"

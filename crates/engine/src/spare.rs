@@ -41,6 +41,20 @@ pub fn give_back(v: Vec<u8>) {
     }
 }
 
+/// The capacity of the calling thread's spare buffer (0: none).
+pub fn held() -> usize {
+    let kept = SPARE.take();
+    let n = kept.capacity();
+    SPARE.set(kept);
+    n
+}
+
+/// Frees the calling thread's spare buffer (its thread is idle: a server's connection thread
+/// that waits for the next request).
+pub fn release() {
+    drop(SPARE.take());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +70,14 @@ mod tests {
         // Taken: the next one is new.
         let other = buffer(80_000);
         assert_ne!(other.as_ptr(), p);
+    }
+
+    #[test]
+    fn a_released_spare_is_freed() {
+        give_back(vec![0; 100_000]);
+        assert!(held() >= 100_000);
+        release();
+        assert_eq!(held(), 0);
     }
 
     #[test]

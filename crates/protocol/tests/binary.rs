@@ -245,6 +245,22 @@ fn a_recycled_body_receives_the_next_large_frame_whole() {
 }
 
 #[test]
+fn a_released_spare_is_gone_and_the_next_large_frame_arrives_whole() {
+    let v = Value::Bytes((0..300_000u32).map(|i| (i * 3) as u8).collect());
+    let mut bytes = Vec::new();
+    encode_reply(&Reply::Success(v.clone()), 3, &mut bytes);
+    let mut d = FrameDecoder::new();
+    assert_eq!(d.spare_capacity(), 0);
+    let f = receive(&mut d, &bytes, 70_000);
+    d.recycle(f.body);
+    assert!(d.spare_capacity() >= 300_000);
+    d.release_spare();
+    assert_eq!(d.spare_capacity(), 0);
+    let f = receive(&mut d, &bytes, 70_000);
+    assert_eq!(decode_reply(&f.header, &f.body).unwrap(), Reply::Success(v));
+}
+
+#[test]
 fn a_recycled_body_shrunk_then_grown_holds_only_the_new_frame() {
     let values = [
         Value::Bytes(vec![0xAB; 300_000].into()),

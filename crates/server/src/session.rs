@@ -42,6 +42,11 @@ enum Wire {
 struct Io {
     conn: Conn,
     wire: Wire,
+    /// The socket's read timeout is [`SPARE_IDLE`] (or the connection's own, if shorter): the
+    /// thread keeps buffers for large values, to free when the connection turns idle.
+    spare_timer: bool,
+    /// The connection's own read timeout (the server's, for a connection it accepted).
+    read_timeout: Option<Duration>,
     out: Vec<u8>,
     /// Large raw values of replies in `out`, written from where they are rather than copied
     /// into it: (offset in `out`, bytes), by offset.
@@ -61,6 +66,16 @@ const STRINGS_KEPT: usize = 8;
 /// [`binary::decode_command_shared`]) rather than copied out of.
 const SHARED_BODY_MIN: usize = 64 * 1024;
 
+/// How long a connection waits for its next request before it frees the buffers kept for large
+/// values (see [`Io::time_spares`]).
+const SPARE_IDLE: Duration = Duration::from_secs(1);
+
+/// Whether the connection's thread keeps buffers for large values: the decoder's for large
+/// frames, the engine's for large copies out of Java (each up to 256 MiB).
+fn spares_held(wire: &Wire) -> bool {
+    matches!(wire, Wire::Binary(d) if d.spare_capacity() > 0) || ferry_engine::spare::held() > 0
+}
+
 /// Gives the body of the last large request back to the decoder when no value of it is left,
 /// so that the next large frame is received into memory already touched.
 fn take_back(wire: &mut Wire, lent: &mut Option<Arc<Vec<u8>>>) {
@@ -75,6 +90,41 @@ fn take_back(wire: &mut Wire, lent: &mut Option<Arc<Vec<u8>>>) {
 const RAW_MIN: usize = 64 * 1024;
 
 impl Io {
+    /// Before the thread waits for the next request: while it keeps buffers for large values
+    /// (which spare a stream of large transfers the page faults of fresh ones), the wait times
+    /// out after [`SPARE_IDLE`], and the buffers are freed then ([`Io::release_spares`]); kept
+    /// for the life of the connection, they would hold its largest transfer's memory long after
+    /// it. The socket's timeout changes only when the thread starts or stops keeping them: a
+    /// call costs nothing more.
+    fn time_spares(&mut self) -> io::Result<()> {
+        let read_timeout = self.read_timeout;
+        let held = spares_held(&self.wire);
+        if held != self.spare_timer {
+            let timeout = if held {
+                Some(read_timeout.map_or(SPARE_IDLE, |t| t.min(SPARE_IDLE)))
+            } else {
+                read_timeout
+            };
+            self.conn.set_read_timeout(timeout)?;
+            self.spare_timer = held;
+        }
+        Ok(())
+    }
+
+    /// The wait timed out with the spares' timer set: frees the buffers and gives the socket
+    /// the connection's own read timeout back. Whether that timeout (no longer than
+    /// [`SPARE_IDLE`]) is what passed; a longer one starts again with the next read.
+    fn release_spares(&mut self) -> io::Result<bool> {
+        let read_timeout = self.read_timeout;
+        if let Wire::Binary(d) = &mut self.wire {
+            d.release_spare();
+        }
+        ferry_engine::spare::release();
+        self.conn.set_read_timeout(read_timeout)?;
+        self.spare_timer = false;
+        Ok(read_timeout.is_some_and(|t| t <= SPARE_IDLE))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         if self.raw.is_empty() {
             if !self.out.is_empty() {
@@ -260,6 +310,8 @@ impl Session {
             io: RefCell::new(Io {
                 conn,
                 wire,
+                spare_timer: false,
+                read_timeout: None,
                 out: Vec::with_capacity(4096),
                 raw: Vec::new(),
                 next_id: 1,
@@ -285,10 +337,11 @@ impl Session {
         } else {
             None
         };
-        self.io
-            .borrow()
-            .conn
-            .set_read_timeout(self.server.config().read_timeout)?;
+        {
+            let mut io = self.io.borrow_mut();
+            io.read_timeout = self.server.config().read_timeout;
+            io.conn.set_read_timeout(io.read_timeout)?;
+        }
         loop {
             match self.read()? {
                 Read::Message(msg) => {
@@ -371,6 +424,7 @@ impl Session {
                 }
             }
             io.flush()?;
+            io.time_spares()?;
             let Io { conn, wire, .. } = &mut *io;
             let got = match wire {
                 Wire::Sniffing(seen) => {
@@ -394,6 +448,9 @@ impl Session {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
+                    if io.spare_timer && !io.release_spares()? {
+                        continue; // the spares' timer, not the connection's read timeout
+                    }
                     return Ok(Read::TimedOut);
                 }
                 Err(e) => return Err(e),

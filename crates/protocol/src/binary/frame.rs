@@ -205,6 +205,16 @@ impl FrameDecoder {
         }
     }
 
+    /// The capacity of the large-frame buffer kept for the next large frame (0: none).
+    pub fn spare_capacity(&self) -> usize {
+        self.spare.capacity()
+    }
+
+    /// Frees the large-frame buffer kept for the next large frame (the connection is idle).
+    pub fn release_spare(&mut self) {
+        self.spare = Vec::new();
+    }
+
     /// Limits the size of one frame.
     pub fn set_max_frame(&mut self, limit: usize) {
         self.max_frame = limit;
