@@ -67,8 +67,10 @@ const STRINGS_KEPT: usize = 8;
 const SHARED_BODY_MIN: usize = 64 * 1024;
 
 /// How long a connection waits for its next request before it frees the buffers kept for large
-/// values (see [`Io::time_spares`]).
-const SPARE_IDLE: Duration = Duration::from_secs(1);
+/// values (see [`Io::time_spares`]). Long enough that transfers a few seconds apart keep
+/// them (a fresh 10 MiB buffer costs about 2 ms of page faults), short enough that an idle
+/// connection soon holds none.
+const SPARE_IDLE: Duration = Duration::from_secs(5);
 
 /// Whether the connection's thread keeps buffers for large values: the decoder's for large
 /// frames, the engine's for large copies out of Java (each up to 256 MiB).
