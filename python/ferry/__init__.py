@@ -7,9 +7,11 @@
 The modules carry py4j's names (``ferry.java_gateway``, ``ferry.protocol``,
 ``ferry.java_collections``, ...); ``ferry.compat.install_as_py4j()`` makes ``import py4j`` use
 them. With a ferry gateway, whole values move in one message: ``ferry.to_java(value)``,
-``ferry.to_python(java_object)``, ``ferry.to_numpy(java_array)``, ``ferry.arrow.to_table``.
+``ferry.to_python(java_object)``, ``ferry.to_numpy(java_array)``, ``ferry.arrow.to_table``;
+``ferry.batch()`` sends many calls in one write.
 """
 
+from ferry._batch import Batch, batch
 from ferry._values import to_java, to_numpy, to_python
 from ferry.java_gateway import (
     CallbackServerParameters,
@@ -38,6 +40,7 @@ from ferry.protocol import (
 from ferry.version import __version__
 
 __all__ = [
+    "Batch",
     "CallbackServerParameters",
     "GatewayClient",
     "GatewayParameters",
@@ -52,6 +55,7 @@ __all__ = [
     "Py4JJavaError",
     "Py4JNetworkError",
     "__version__",
+    "batch",
     "get_field",
     "get_java_class",
     "get_method",

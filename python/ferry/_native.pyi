@@ -42,6 +42,11 @@ class Client:
     ) -> list[Any]:
         """Calls a method once per argument tuple, pipelined; the results in order (the first
         error is raised after every reply was read)."""
+    def call_mixed(
+        self, calls: Iterable[tuple[str, str, tuple[Any, ...]]], owner: Any
+    ) -> list[tuple[bool, Any]]:
+        """Makes each ``(target, method, args)`` call, pipelined; per call, in order,
+        ``(True, value)`` or ``(False, exception)``."""
     def construct(self, fqn: str, args: tuple[Any, ...], owner: Any) -> Any:
         """Calls a constructor."""
     def protocol(self, owner: Any = None) -> int:
@@ -317,6 +322,7 @@ class EmbeddedClient:
     def call_many(
         self, target: str, method: str, calls: Any, owner: Any
     ) -> list[Any]: ...
+    def call_mixed(self, calls: Any, owner: Any) -> list[tuple[bool, Any]]: ...
     def construct(self, fqn: str, args: tuple[Any, ...], owner: Any) -> Any: ...
     def protocol(self, owner: Any = None) -> int: ...
     @property

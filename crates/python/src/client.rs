@@ -570,21 +570,33 @@ impl PyClient {
             .try_iter()?
             .map(|a| a.and_then(|a| Ok(a.cast_into::<PyTuple>()?)))
             .collect::<PyResult<_>>()?;
+        let calls: Vec<(&str, &str, Bound<'_, PyTuple>)> =
+            calls.into_iter().map(|a| (target, method, a)).collect();
+        self.pipelined_calls(py, &calls, owner)
+    }
+
+    /// Makes each call (target id, method, arguments) of `calls`, pipelined, and returns every
+    /// answer in order. The calls run in order, on the Java thread of one connection.
+    fn pipelined_calls(
+        &self,
+        py: Python<'_>,
+        calls: &[(&str, &str, Bound<'_, PyTuple>)],
+        owner: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Answer>> {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
-        let header = Self::call_header(target, method);
-        let text = |calls: &[Bound<'_, PyTuple>]| -> PyResult<Vec<u8>> {
+        let text = || -> PyResult<Vec<u8>> {
             let mut request = Vec::new();
-            for args in calls {
-                request.extend_from_slice(&header);
+            for (target, method, args) in calls {
+                request.extend_from_slice(&Self::call_header(target, method));
                 encode_args(args, Some(owner), &mut request)?;
                 request.extend_from_slice(b"e\n");
             }
             Ok(request)
         };
         let Some(mut lease) = self.lease(py, Some(owner))? else {
-            let request = text(&calls)?;
+            let request = text()?;
             let inner = &self.inner;
             let n = calls.len();
             let responses = Self::detached(py, Some(owner), |check| {
@@ -594,16 +606,21 @@ impl PyClient {
         };
         match lease.protocol() {
             Protocol::V1 => {
-                let request = text(&calls)?;
+                let request = text()?;
                 let r = Self::send_text(py, Some(owner), &mut lease, &request, calls.len())?;
                 Ok(r.into_iter().map(Answer::Text).collect())
             }
             Protocol::V2 => {
-                let prefix = call_prefix(target, method);
-                let mut frames = Vec::with_capacity(calls.len() * (prefix.len() + 16));
+                let mut frames = Vec::with_capacity(calls.len() * 64);
                 let mut enc = Enc::new(Some(owner), 0);
-                for args in &calls {
-                    push_call_frame(&prefix, args, &mut enc, &mut frames)?;
+                let mut last: Option<(&str, &str, Vec<u8>)> = None;
+                for (target, method, args) in calls {
+                    // Calls of one method in a row share its frame prefix.
+                    let prefix = match &last {
+                        Some((t, m, p)) if t == target && m == method => p,
+                        _ => &last.insert((target, method, call_prefix(target, method))).2,
+                    };
+                    push_call_frame(prefix, args, &mut enc, &mut frames)?;
                 }
                 let r =
                     Self::send_frames(py, Some(owner), &mut lease, &mut frames, calls.len(), None)?;
@@ -842,6 +859,52 @@ impl PyClient {
             Some(e) => Err(e),
             None => Ok(out),
         }
+    }
+
+    /// Makes each call of `calls` (tuples of target id, method name and argument tuple),
+    /// pipelined, and returns per call, in order, `(True, value)` or `(False, exception)`: the
+    /// calls of `ferry.batch`. They run in order, on the Java thread of one connection.
+    fn call_mixed<'py>(
+        &self,
+        py: Python<'py>,
+        calls: &Bound<'py, PyAny>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut parts = Vec::new();
+        for call in calls.try_iter()? {
+            let (target, method, args): (
+                Bound<'py, PyString>,
+                Bound<'py, PyString>,
+                Bound<'py, PyTuple>,
+            ) = call?.extract()?;
+            parts.push((target, method, args));
+        }
+        let mut named = Vec::with_capacity(parts.len());
+        for (target, method, args) in &parts {
+            named.push((target.to_str()?, method.to_str()?, args.clone()));
+        }
+        let answers = self.pipelined_calls(py, &named, owner)?;
+        let out = PyList::empty(py);
+        let answered = answers.len();
+        for (answer, (target, method, _)) in answers.into_iter().zip(&parts) {
+            let v = Self::answer_value(
+                py,
+                answer,
+                owner,
+                target.as_any(),
+                method.as_any(),
+                Want::Python,
+            );
+            match v {
+                Ok(v) => out.append((true, v))?,
+                Err(e) => out.append((false, e.into_value(py)))?,
+            }
+        }
+        // A fatal reply closed the connection before the last calls were answered.
+        for _ in answered..parts.len() {
+            out.append((false, no_reply(py).into_value(py)))?;
+        }
+        Ok(out)
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.

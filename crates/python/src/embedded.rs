@@ -850,6 +850,30 @@ impl EmbeddedClient {
         }
     }
 
+    /// Makes each call of `calls` (tuples of target id, method name and argument tuple) in
+    /// order, and returns per call `(True, value)` or `(False, exception)`: the calls of
+    /// `ferry.batch` (in process, nothing to pipeline).
+    fn call_mixed<'py>(
+        &self,
+        py: Python<'py>,
+        calls: &Bound<'py, PyAny>,
+        owner: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for call in calls.try_iter()? {
+            let (target, method, args): (
+                Bound<'py, PyString>,
+                Bound<'py, PyString>,
+                Bound<'py, PyTuple>,
+            ) = call?.extract()?;
+            match self.call_member(py, &target, &method, &args, owner) {
+                Ok(v) => out.append((true, v))?,
+                Err(e) => out.append((false, e.into_value(py)))?,
+            }
+        }
+        Ok(out)
+    }
+
     /// Calls the public constructor of `fqn` that matches `args`.
     pub(crate) fn construct<'py>(
         &self,
