@@ -142,3 +142,34 @@ def test_exceptions_keep_the_java_stack_trace(run: Any) -> None:
     assert r["checked"] == "java.io.IOException"
     assert "noSuchMethod" in r["missing"]
     assert r["constructor"] == "Py4JError"
+
+
+def test_a_batch_runs_its_calls_in_order(run: Any) -> None:
+    ran = run(
+        """
+        import ferry
+        from ferry.embedded import start_jvm
+
+        g = start_jvm(classpath=CLASSES, entry_point="fixtures.EntryPoint")
+        sb = g.jvm.java.lang.StringBuilder()
+        b = ferry.batch()
+        b.call(sb.append, "ab")
+        n = b.call(sb.length)
+        bad = b.call(g.jvm.java.lang.Integer.parseInt, "x")
+        five = b.call(g.jvm.java.lang.Math.abs, -5)
+        try:
+            b.flush()
+            raised = None
+        except Exception as e:
+            raised = type(e).__name__
+        report(n=n.result(), five=five.result(), raised=raised,
+               bad=type(bad.exception()).__name__, text=sb.toString())
+        """
+    )
+    assert ran.report == {
+        "n": 2,
+        "five": 5,
+        "raised": "Py4JJavaError",
+        "bad": "Py4JJavaError",
+        "text": "ab",
+    }
