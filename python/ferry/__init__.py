@@ -11,7 +11,7 @@ them. With a ferry gateway, whole values move in one message: ``ferry.to_java(va
 ``ferry.batch()`` sends many calls in one write.
 """
 
-from ferry._batch import Batch, batch
+from ferry._batch import Batch, BatchCall, batch
 from ferry._values import to_java, to_numpy, to_python
 from ferry.java_gateway import (
     CallbackServerParameters,
@@ -41,6 +41,7 @@ from ferry.version import __version__
 
 __all__ = [
     "Batch",
+    "BatchCall",
     "CallbackServerParameters",
     "GatewayClient",
     "GatewayParameters",

@@ -7,13 +7,16 @@ of N.
         n = b.call(sb.length)
     n.result()  # the calls were made when the block ended
 
-Each ``call`` returns a ``concurrent.futures.Future`` that holds the call's result (or its
-error) once the batch is flushed: when the ``with`` block ends, or at ``flush()``. The calls run
+Each ``call`` returns a ``BatchCall`` that holds the call's result (or its error) once the batch
+is flushed: when the ``with`` block ends, or at ``flush()``. It answers as a finished
+``concurrent.futures.Future`` does (``result()``, ``exception()``, ``done()``, ``cancel()``)
+at a fraction of the cost (a Future takes about 2 us of locking per call, four times what the
+call itself costs in a batch). The calls run
 in the order they were queued, one after the other, on the Java thread of one connection, as
 the calls of one Python thread do; a call sees what the calls before it did. A failed call
 does not stop the ones after it; ``flush()`` (and so the end of the block) raises the first
-error once every call of the batch was made, and each future keeps its own outcome. A future
-cancelled before the flush takes its call out of the batch. When the block ends with an
+error once every call of the batch was made, and each future keeps its own outcome. A call
+cancelled before the flush is taken out of the batch. When the block ends with an
 exception, the calls not sent yet are cancelled.
 
 Over ferry's protocol v2 the calls go as frames in one write; over Py4J's protocol (a Py4J
@@ -26,16 +29,74 @@ With ``auto_convert``, arguments are converted when the call is queued.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import CancelledError
 from types import TracebackType
 from typing import Any, final
 
 from ferry._proxies import JavaMember, _convert_args, _release_temps
 
-__all__ = ["Batch", "batch"]
+__all__ = ["Batch", "BatchCall", "batch"]
 
 # Calls per write: a larger batch goes in several (still in order).
 _CHUNK = 512
+
+
+_QUEUED, _RETURNED, _FAILED, _CANCELLED = range(4)
+
+
+@final
+class BatchCall:
+    """One call of a batch: its outcome once the batch was flushed."""
+
+    __slots__ = ("_state", "_value")
+
+    def __init__(self) -> None:
+        self._state = _QUEUED
+        self._value: Any = None
+
+    def done(self) -> bool:
+        """Whether the call was made (or cancelled)."""
+        return self._state != _QUEUED
+
+    def cancelled(self) -> bool:
+        return self._state == _CANCELLED
+
+    def cancel(self) -> bool:
+        """Takes the call out of its batch, if it was not made yet."""
+        if self._state == _QUEUED:
+            self._state = _CANCELLED
+        return self._state == _CANCELLED
+
+    def result(self) -> Any:
+        """What the call returned; raises its error, or ``CancelledError``."""
+        if self._state == _RETURNED:
+            return self._value
+        raise self._failure()
+
+    def exception(self) -> BaseException | None:
+        """The call's error (None when it returned); raises ``CancelledError``."""
+        if self._state == _RETURNED:
+            return None
+        if self._state == _FAILED:
+            return self._value
+        raise self._failure()
+
+    def _failure(self) -> BaseException:
+        if self._state == _FAILED:
+            return self._value
+        if self._state == _CANCELLED:
+            return CancelledError()
+        return RuntimeError(
+            "the call was not made yet: a batch makes its calls when its block ends or at flush()"
+        )
+
+    def _set(self, ok: bool, value: Any) -> None:
+        self._state = _RETURNED if ok else _FAILED
+        self._value = value
+
+    def __repr__(self) -> str:
+        state = ("queued", "returned", "failed", "cancelled")[self._state]
+        return f"<BatchCall {state}>"
 
 
 @final
@@ -44,11 +105,13 @@ class Batch:
 
     def __init__(self) -> None:
         self._client: Any = None
-        self._queued: list[tuple[str, str, tuple[Any, ...], Future[Any]]] = []
+        # The calls as the native client takes them, and their outcomes (same order).
+        self._calls: list[tuple[str, str, tuple[Any, ...]]] = []
+        self._queued: list[BatchCall] = []
         self._temps: list[Any] = []
 
-    def call(self, member: Any, *args: Any) -> Future[Any]:
-        """Queues ``member(*args)`` and returns the future of its result."""
+    def call(self, member: Any, *args: Any) -> BatchCall:
+        """Queues ``member(*args)``; what it returns holds the outcome once it was made."""
         if not isinstance(member, JavaMember):
             raise TypeError(
                 "ferry.batch() queues calls of Java methods (obj.method, "
@@ -62,53 +125,62 @@ class Batch:
         if client.converters:
             args, made = _convert_args(args, client)
             self._temps.extend(made)
-        future: Future[Any] = Future()
-        self._queued.append((member.target_id, member.name, args, future))
-        return future
+        call = BatchCall()
+        self._calls.append((member.target_id, member.name, args))
+        self._queued.append(call)
+        return call
 
     def __len__(self) -> int:
         """How many calls are queued."""
         return len(self._queued)
 
     def flush(self) -> None:
-        """Makes the queued calls (in order) and sets their futures; raises the first error
+        """Makes the queued calls (in order) and sets their outcomes; raises the first error
         once every call was made."""
+        calls, self._calls = self._calls, []
         queued, self._queued = self._queued, []
         temps, self._temps = self._temps, []
-        # A future cancelled meanwhile takes its call out.
-        queued = [q for q in queued if q[3].set_running_or_notify_cancel()]
+        if any(c._state == _CANCELLED for c in queued):
+            kept = [
+                (c, q) for c, q in zip(calls, queued, strict=True) if not q.cancelled()
+            ]
+            calls = [c for c, _ in kept]
+            queued = [q for _, q in kept]
         client = self._client
+        failed = False
         try:
-            for at in range(0, len(queued), _CHUNK):
-                chunk = queued[at : at + _CHUNK]
-                outcomes = client._native.call_mixed(
-                    [(target, name, args) for target, name, args, _ in chunk], client
-                )
-                for (ok, value), (*_, future) in zip(outcomes, chunk, strict=True):
+            for at in range(0, len(calls), _CHUNK):
+                outcomes = client._native.call_mixed(calls[at : at + _CHUNK], client)
+                for (ok, value), call in zip(
+                    outcomes, queued[at : at + _CHUNK], strict=True
+                ):
+                    call._value = value
                     if ok:
-                        future.set_result(value)
+                        call._state = _RETURNED
                     else:
-                        future.set_exception(value)
+                        call._state = _FAILED
+                        failed = True
         except BaseException as e:
             # The connection failed (or the caller was interrupted): the calls without an
             # outcome share the error.
-            for *_, future in queued:
-                if not future.done():
-                    future.set_exception(e)
+            for call in queued:
+                if not call.done():
+                    call._set(False, e)
             raise
         finally:
             _release_temps(temps)
-        for *_, future in queued:
-            error = future.exception()
-            if error is not None:
-                raise error
+        if failed:
+            for call in queued:
+                if call._state == _FAILED:
+                    raise call._value
 
     def cancel(self) -> None:
-        """Drops the queued calls (their futures are cancelled)."""
+        """Drops the queued calls (they are cancelled)."""
         queued, self._queued = self._queued, []
+        self._calls = []
         temps, self._temps = self._temps, []
-        for *_, future in queued:
-            future.cancel()
+        for call in queued:
+            call.cancel()
         _release_temps(temps)
 
     def __enter__(self) -> Batch:

@@ -165,3 +165,25 @@ def test_a_gateway_gone_fails_every_call_with_the_network_error(
     assert isinstance(raised.value, Py4JNetworkError)
     for f in futures:
         assert f.exception() is not None
+
+
+def test_an_outcome_asked_before_the_flush_says_why_there_is_none(
+    fgateway: Any,
+) -> None:
+    sb = fgateway.jvm.java.lang.StringBuilder()
+    b = ferry.batch()
+    call = b.call(sb.length)
+    assert not call.done()
+    assert repr(call) == "<BatchCall queued>"
+    with pytest.raises(RuntimeError, match="not made yet"):
+        call.result()
+    with pytest.raises(RuntimeError, match="not made yet"):
+        call.exception()
+    b.flush()
+    assert call.done() and not call.cancelled()
+    assert (call.result(), call.exception(), repr(call)) == (
+        0,
+        None,
+        "<BatchCall returned>",
+    )
+    assert not call.cancel()  # made: too late
