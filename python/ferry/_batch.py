@@ -9,16 +9,20 @@ of N.
 
 Each ``call`` returns a ``BatchCall`` that holds the call's result (or its error) once the batch
 is flushed: when the ``with`` block ends, or at ``flush()``. It answers as a finished
-``concurrent.futures.Future`` does (``result()``, ``exception()``, ``done()``, ``cancel()``)
-at a fraction of the cost (a Future takes about 2 us of locking per call, four times what the
-call itself costs in a batch). The calls run
-in the order they were queued, one after the other, on the Java thread of one connection, as
-the calls of one Python thread do; a call sees what the calls before it did. A failed call
-does not stop the ones after it; ``flush()`` (and so the end of the block) raises the first
-error once every call of the batch was made, and each future keeps its own outcome. A call
-cancelled before the flush is taken out of the batch. When the block ends with an
-exception, the calls not sent yet are cancelled.
+``concurrent.futures.Future`` does (``result()``, ``exception()``, ``done()``, ``cancel()``) at
+a fraction of the cost (a Future takes about 2 us of locking per call, four times what the call
+itself costs in a batch).
 
+The calls run in the order they were queued, one after the other, on the Java thread of one
+connection, as the calls of one Python thread do; a call sees what the calls before it did. A
+failed call (its arguments refused too) does not stop the ones after it; ``flush()`` (and so the
+end of the block) raises the first error once every call of the batch was made, and each call
+keeps its own outcome. If the connection fails, the calls of the write in progress share its
+error and those not sent yet are cancelled. A call cancelled before the flush is taken out of
+the batch; when the block ends with an exception, the calls not sent yet are cancelled.
+
+A batch keeps the objects of its calls alive until they are made. A batch of more than 512
+calls, or of large arguments, goes in several writes (one round trip each), still in order.
 Over ferry's protocol v2 the calls go as frames in one write; over Py4J's protocol (a Py4J
 gateway) as commands in one write, which Py4J's server answers in order; in the embedded mode
 (``ferry.embedded``) they are made one by one, in process. A batch is for one thread and one
@@ -37,8 +41,10 @@ from ferry._proxies import JavaMember, _convert_args, _release_temps
 
 __all__ = ["Batch", "BatchCall", "batch"]
 
-# Calls per write: a larger batch goes in several (still in order).
+# Calls per write, and about the most bytes of requests a write of several calls carries: a
+# larger batch goes in several writes (still in order).
 _CHUNK = 512
+_CHUNK_BYTES = 64 * 1024
 
 
 _QUEUED, _RETURNED, _FAILED, _CANCELLED = range(4)
@@ -99,15 +105,33 @@ class BatchCall:
         return f"<BatchCall {state}>"
 
 
+def _weight(value: Any) -> int:
+    """About how many bytes ``value`` takes in a request (a cheap, shallow estimate)."""
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, str):
+        return 4 * len(value)
+    nbytes = getattr(value, "nbytes", None)  # memoryview, numpy arrays
+    if isinstance(nbytes, int):
+        return nbytes
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        return 16 * len(value)
+    return 16
+
+
 @final
 class Batch:
     """Calls of Java methods queued to be sent together (see the module's notes)."""
 
     def __init__(self) -> None:
         self._client: Any = None
-        # The calls as the native client takes them, and their outcomes (same order).
+        # The calls as the native client takes them, their outcomes, their methods (which keep
+        # their objects alive until the calls are made) and their estimated request sizes; in
+        # the same order.
         self._calls: list[tuple[str, str, tuple[Any, ...]]] = []
         self._queued: list[BatchCall] = []
+        self._members: list[Any] = []
+        self._weights: list[int] = []
         self._temps: list[Any] = []
 
     def call(self, member: Any, *args: Any) -> BatchCall:
@@ -128,47 +152,63 @@ class Batch:
         call = BatchCall()
         self._calls.append((member.target_id, member.name, args))
         self._queued.append(call)
+        self._members.append(member)
+        self._weights.append(sum(map(_weight, args)) if args else 0)
         return call
 
     def __len__(self) -> int:
         """How many calls are queued."""
         return len(self._queued)
 
+    def _take(
+        self,
+    ) -> tuple[list[Any], list[BatchCall], list[Any], list[int], list[Any]]:
+        taken = (self._calls, self._queued, self._members, self._weights, self._temps)
+        self._calls, self._queued, self._members, self._weights, self._temps = (
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        return taken
+
     def flush(self) -> None:
         """Makes the queued calls (in order) and sets their outcomes; raises the first error
         once every call was made."""
-        calls, self._calls = self._calls, []
-        queued, self._queued = self._queued, []
-        temps, self._temps = self._temps, []
+        calls, queued, members, weights, temps = self._take()
         if any(c._state == _CANCELLED for c in queued):
-            kept = [
-                (c, q) for c, q in zip(calls, queued, strict=True) if not q.cancelled()
-            ]
-            calls = [c for c, _ in kept]
-            queued = [q for _, q in kept]
+            kept = [k for k, q in enumerate(queued) if not q.cancelled()]
+            calls = [calls[k] for k in kept]
+            queued = [queued[k] for k in kept]
+            weights = [weights[k] for k in kept]
         client = self._client
         failed = False
+        start = end = 0
         try:
-            for at in range(0, len(calls), _CHUNK):
-                outcomes = client._native.call_mixed(calls[at : at + _CHUNK], client)
-                for (ok, value), call in zip(
-                    outcomes, queued[at : at + _CHUNK], strict=True
-                ):
+            while start < len(calls):
+                end = _chunk_end(weights, start)
+                outcomes = client._native.call_mixed(calls[start:end], client)
+                for (ok, value), call in zip(outcomes, queued[start:end], strict=True):
                     call._value = value
                     if ok:
                         call._state = _RETURNED
                     else:
                         call._state = _FAILED
                         failed = True
+                start = end
         except BaseException as e:
-            # The connection failed (or the caller was interrupted): the calls without an
-            # outcome share the error.
-            for call in queued:
+            # The connection failed (or the caller was interrupted) during the write of
+            # [start, end): those calls share the error; the later ones were never sent.
+            for call in queued[start:end]:
                 if not call.done():
                     call._set(False, e)
+            for call in queued[end:]:
+                call.cancel()
             raise
         finally:
             _release_temps(temps)
+            del members  # the calls were made: their objects may go
         if failed:
             for call in queued:
                 if call._state == _FAILED:
@@ -176,9 +216,7 @@ class Batch:
 
     def cancel(self) -> None:
         """Drops the queued calls (they are cancelled)."""
-        queued, self._queued = self._queued, []
-        self._calls = []
-        temps, self._temps = self._temps, []
+        _, queued, _, _, temps = self._take()
         for call in queued:
             call.cancel()
         _release_temps(temps)
@@ -196,6 +234,23 @@ class Batch:
             self.flush()
         else:
             self.cancel()
+
+
+def _chunk_end(weights: list[int], start: int) -> int:
+    """Where the write that starts at call ``start`` ends: after ``_CHUNK`` calls, or once the
+    calls' estimated size passes ``_CHUNK_BYTES`` (a large call goes alone). The client writes
+    a whole write before it reads a reply, and the gateway answers while it reads: requests that
+    outgrew the socket buffers while replies did too would stall both ends."""
+    end = start
+    size = 0
+    while end < len(weights) and end - start < _CHUNK:
+        if end > start and size + weights[end] > _CHUNK_BYTES:
+            break
+        size += weights[end]
+        end += 1
+        if size > _CHUNK_BYTES:
+            break
+    return end
 
 
 def batch() -> Batch:

@@ -187,3 +187,59 @@ def test_an_outcome_asked_before_the_flush_says_why_there_is_none(
         "<BatchCall returned>",
     )
     assert not call.cancel()  # made: too late
+
+
+def test_a_batch_keeps_the_objects_of_its_calls_alive(fgateway: Any) -> None:
+    import gc
+
+    with ferry.batch() as b:
+        size = b.call(fgateway.jvm.java.util.ArrayList().size)
+        gc.collect()  # the list's only holder is the batch
+    assert size.result() == 0
+
+
+def test_a_call_whose_argument_is_refused_fails_alone(fgateway: Any) -> None:
+    sb = fgateway.jvm.java.lang.StringBuilder()
+    b = ferry.batch()
+    b.call(sb.append, "a")
+    refused = b.call(sb.append, object())  # no Java value for a plain Python object
+    b.call(sb.append, "b")
+    n = b.call(sb.length)
+    with pytest.raises(Exception) as raised:
+        b.flush()
+    assert raised.value is refused.exception()
+    assert n.result() == 2
+    assert sb.toString() == "ab"
+
+
+def test_large_arguments_go_in_writes_of_their_own(fgateway: Any) -> None:
+    data = fgateway.jvm.java.util.ArrayList()
+    data.size()
+    big = bytes(40 << 10)
+    before = round_trips(fgateway)
+    with ferry.batch() as b:
+        for _ in range(3):
+            b.call(data.add, big)  # 40 KiB each: two would pass the 64 KiB of a write
+        b.call(data.add, b"small")
+        size = b.call(data.size)
+    # big | big | big + small + size
+    assert round_trips(fgateway) - before == 3
+    assert size.result() == 4
+    assert bytes(data.get(2)) == big
+
+
+def test_a_connection_lost_fails_the_write_in_progress_and_cancels_the_rest(
+    ferry_gateway_factory: Any, own_server: Any
+) -> None:
+    srv = own_server()
+    gateway = ferry_gateway_factory(srv)
+    sb = gateway.jvm.java.lang.StringBuilder()
+    sb.length()
+    b = ferry.batch()
+    calls = [b.call(sb.length) for _ in range(600)]
+    srv.popen.kill()
+    srv.popen.wait()
+    with pytest.raises(Py4JNetworkError):
+        b.flush()
+    assert all(isinstance(c.exception(), Py4JNetworkError) for c in calls[:512])
+    assert all(c.cancelled() for c in calls[512:])

@@ -572,62 +572,117 @@ impl PyClient {
             .collect::<PyResult<_>>()?;
         let calls: Vec<(&str, &str, Bound<'_, PyTuple>)> =
             calls.into_iter().map(|a| (target, method, a)).collect();
-        self.pipelined_calls(py, &calls, owner)
+        // Nothing is left out (an encoding error is raised before anything is sent).
+        self.pipelined_calls(py, &calls, owner, false)?
+            .into_iter()
+            .collect()
     }
 
     /// Makes each call (target id, method, arguments) of `calls`, pipelined, and returns every
-    /// answer in order. The calls run in order, on the Java thread of one connection.
+    /// answer in order. The calls run in order, on the Java thread of one connection. A call
+    /// whose arguments cannot be encoded fails the whole request (nothing is sent), unless
+    /// `skip_bad`: then that call alone is left out and its error takes its place. Fewer
+    /// outcomes than calls: a fatal reply closed the connection before the last were answered.
     fn pipelined_calls(
         &self,
         py: Python<'_>,
         calls: &[(&str, &str, Bound<'_, PyTuple>)],
         owner: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Answer>> {
-        if calls.is_empty() {
-            return Ok(Vec::new());
-        }
-        let text = || -> PyResult<Vec<u8>> {
+        skip_bad: bool,
+    ) -> PyResult<Vec<PyResult<Answer>>> {
+        let mut bad: Vec<(usize, PyErr)> = Vec::new();
+        let mut keep_or_raise = |k: usize, e: PyErr| -> PyResult<()> {
+            if skip_bad {
+                bad.push((k, e));
+                Ok(())
+            } else {
+                Err(e)
+            }
+        };
+        let text = |keep_or_raise: &mut dyn FnMut(usize, PyErr) -> PyResult<()>| {
             let mut request = Vec::new();
-            for (target, method, args) in calls {
+            for (k, (target, method, args)) in calls.iter().enumerate() {
+                let at = request.len();
                 request.extend_from_slice(&Self::call_header(target, method));
-                encode_args(args, Some(owner), &mut request)?;
-                request.extend_from_slice(b"e\n");
-            }
-            Ok(request)
-        };
-        let Some(mut lease) = self.lease(py, Some(owner))? else {
-            let request = text()?;
-            let inner = &self.inner;
-            let n = calls.len();
-            let responses = Self::detached(py, Some(owner), |check| {
-                inner.request_many(&request, n, check)
-            })?;
-            return Ok(responses.into_iter().map(Answer::Text).collect());
-        };
-        match lease.protocol() {
-            Protocol::V1 => {
-                let request = text()?;
-                let r = Self::send_text(py, Some(owner), &mut lease, &request, calls.len())?;
-                Ok(r.into_iter().map(Answer::Text).collect())
-            }
-            Protocol::V2 => {
-                let mut frames = Vec::with_capacity(calls.len() * 64);
-                let mut enc = Enc::new(Some(owner), 0);
-                let mut last: Option<(&str, &str, Vec<u8>)> = None;
-                for (target, method, args) in calls {
-                    // Calls of one method in a row share its frame prefix.
-                    let prefix = match &last {
-                        Some((t, m, p)) if t == target && m == method => p,
-                        _ => &last.insert((target, method, call_prefix(target, method))).2,
-                    };
-                    push_call_frame(prefix, args, &mut enc, &mut frames)?;
+                match encode_args(args, Some(owner), &mut request) {
+                    Ok(()) => request.extend_from_slice(b"e\n"),
+                    Err(e) => {
+                        request.truncate(at);
+                        keep_or_raise(k, e)?;
+                    }
                 }
-                let r =
-                    Self::send_frames(py, Some(owner), &mut lease, &mut frames, calls.len(), None)?;
-                drop(enc);
-                Ok(r.into_iter().map(Answer::Frame).collect())
+            }
+            PyResult::Ok(request)
+        };
+        let sent: Vec<Answer> = if calls.is_empty() {
+            Vec::new()
+        } else if let Some(mut lease) = self.lease(py, Some(owner))? {
+            match lease.protocol() {
+                Protocol::V1 => {
+                    let request = text(&mut keep_or_raise)?;
+                    let n = calls.len() - bad.len();
+                    if n == 0 {
+                        Vec::new()
+                    } else {
+                        let r = Self::send_text(py, Some(owner), &mut lease, &request, n)?;
+                        r.into_iter().map(Answer::Text).collect()
+                    }
+                }
+                Protocol::V2 => {
+                    let mut frames = Vec::with_capacity(calls.len() * 64);
+                    let mut enc = Enc::new(Some(owner), 0);
+                    let mut last: Option<(&str, &str, Vec<u8>)> = None;
+                    for (k, (target, method, args)) in calls.iter().enumerate() {
+                        // Calls of one method in a row share its frame prefix.
+                        let prefix = match &last {
+                            Some((t, m, p)) if t == target && m == method => p,
+                            _ => &last.insert((target, method, call_prefix(target, method))).2,
+                        };
+                        let at = frames.len();
+                        if let Err(e) = push_call_frame(prefix, args, &mut enc, &mut frames) {
+                            frames.truncate(at);
+                            keep_or_raise(k, e)?;
+                        }
+                    }
+                    let n = calls.len() - bad.len();
+                    if n == 0 {
+                        Vec::new()
+                    } else {
+                        let r =
+                            Self::send_frames(py, Some(owner), &mut lease, &mut frames, n, None)?;
+                        drop(enc);
+                        r.into_iter().map(Answer::Frame).collect()
+                    }
+                }
+            }
+        } else {
+            let request = text(&mut keep_or_raise)?;
+            let n = calls.len() - bad.len();
+            if n == 0 {
+                Vec::new()
+            } else {
+                let inner = &self.inner;
+                let responses = Self::detached(py, Some(owner), |check| {
+                    inner.request_many(&request, n, check)
+                })?;
+                responses.into_iter().map(Answer::Text).collect()
+            }
+        };
+        // The outcomes in the calls' order: the answers of the calls sent, the errors of the
+        // others.
+        let mut bad = bad.into_iter().peekable();
+        let mut sent = sent.into_iter();
+        let mut out = Vec::with_capacity(calls.len());
+        for k in 0..calls.len() {
+            if bad.peek().is_some_and(|(at, _)| *at == k) {
+                out.push(Err(bad.next().map(|(_, e)| e).expect("peeked")));
+            } else if let Some(a) = sent.next() {
+                out.push(Ok(a));
+            } else {
+                break;
             }
         }
+        Ok(out)
     }
 }
 
@@ -883,18 +938,20 @@ impl PyClient {
         for (target, method, args) in &parts {
             named.push((target.to_str()?, method.to_str()?, args.clone()));
         }
-        let answers = self.pipelined_calls(py, &named, owner)?;
+        let outcomes = self.pipelined_calls(py, &named, owner, true)?;
         let out = PyList::empty(py);
-        let answered = answers.len();
-        for (answer, (target, method, _)) in answers.into_iter().zip(&parts) {
-            let v = Self::answer_value(
-                py,
-                answer,
-                owner,
-                target.as_any(),
-                method.as_any(),
-                Want::Python,
-            );
+        let answered = outcomes.len();
+        for (outcome, (target, method, _)) in outcomes.into_iter().zip(&parts) {
+            let v = outcome.and_then(|answer| {
+                Self::answer_value(
+                    py,
+                    answer,
+                    owner,
+                    target.as_any(),
+                    method.as_any(),
+                    Want::Python,
+                )
+            });
             match v {
                 Ok(v) => out.append((true, v))?,
                 Err(e) => out.append((false, e.into_value(py)))?,
