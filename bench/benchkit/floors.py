@@ -9,7 +9,8 @@
 - `python_rtt`: Python's socket module (sendall + recv of 1 byte, ferry's options) against the C
   echo server: what a Python client pays for the socket alone.
 
-Both are sampled at the start and at the end of each pass, in batches as the latency rows are.
+All three are sampled at the start and at the end of each pass, in batches as the latency rows
+are.
 
 - The call floors (`CALL_FLOORS`), per server: `held_call`'s `sb.length()` made over Py4J's text
   protocol by a program that does nothing else, a C client (bench/c/text_call.c) and a Python one

@@ -267,6 +267,16 @@ def markdown(data: dict[str, Any], checks: list[Check]) -> str:
             out += family_table(data, mode)
         out.append("")
     out += ["## Floors, measured in the same passes", ""]
+    out += [
+        (
+            "`c_rtt` and the floors after it use the socket options ferry gives its own "
+            "loopback connections (TCP_NODELAY and the congestion control reno); the "
+            "expectations subtract `c_rtt` from every client's time. Py4J's sockets keep the "
+            "system's congestion control (`c_rtt_system`): its rows carry the difference "
+            "between the two as if it were Py4J's own cost."
+        ),
+        "",
+    ]
     out += floors_table(data)
     out += [""]
     if _call_floor_servers(data):

@@ -42,11 +42,15 @@ enum Wire {
 struct Io {
     conn: Conn,
     wire: Wire,
-    /// The socket's read timeout is [`SPARE_IDLE`] (or the connection's own, if shorter): the
-    /// thread keeps buffers for large values, to free when the connection turns idle.
-    spare_timer: bool,
     /// The connection's own read timeout (the server's, for a connection it accepted).
     read_timeout: Option<Duration>,
+    /// The read timeout the socket has now.
+    socket_timeout: Option<Duration>,
+    /// How long the current wait for bytes has lasted in earlier timeouts of the spares' timer
+    /// (see [`Io::time_spares`]): the connection's own timeout counts it.
+    idle_spent: Duration,
+    /// The socket's timeout is the spares' timer: its expiry frees them and the wait goes on.
+    spare_timer: bool,
     out: Vec<u8>,
     /// Large raw values of replies in `out`, written from where they are rather than copied
     /// into it: (offset in `out`, bytes), by offset.
@@ -75,7 +79,9 @@ const SPARE_IDLE: Duration = Duration::from_secs(5);
 /// Whether the connection's thread keeps buffers for large values: the decoder's for large
 /// frames, the engine's for large copies out of Java (each up to 256 MiB).
 fn spares_held(wire: &Wire) -> bool {
-    matches!(wire, Wire::Binary(d) if d.spare_capacity() > 0) || ferry_engine::spare::held() > 0
+    // A large frame being received holds the decoder's buffer until it is decoded.
+    matches!(wire, Wire::Binary(d) if d.spare_capacity() > 0 || d.receiving_large())
+        || ferry_engine::spare::held() > 0
 }
 
 /// Gives the body of the last large request back to the decoder when no value of it is left,
@@ -92,39 +98,37 @@ fn take_back(wire: &mut Wire, lent: &mut Option<Arc<Vec<u8>>>) {
 const RAW_MIN: usize = 64 * 1024;
 
 impl Io {
-    /// Before the thread waits for the next request: while it keeps buffers for large values
-    /// (which spare a stream of large transfers the page faults of fresh ones), the wait times
-    /// out after [`SPARE_IDLE`], and the buffers are freed then ([`Io::release_spares`]); kept
-    /// for the life of the connection, they would hold its largest transfer's memory long after
-    /// it. The socket's timeout changes only when the thread starts or stops keeping them: a
-    /// call costs nothing more.
+    /// Before the thread waits for bytes: while it keeps buffers for large values (which spare
+    /// a stream of large transfers the page faults of fresh ones), the wait times out after
+    /// [`SPARE_IDLE`], and the buffers are freed then ([`Io::release_spares`]); kept for the
+    /// life of the connection, they would hold its largest transfer's memory long after it.
+    /// The connection's own read timeout still ends the wait on time (the spares' timeouts
+    /// count towards it). The socket's timeout changes only when the thread starts or stops
+    /// keeping such buffers, or after one was freed: a call costs nothing more.
     fn time_spares(&mut self) -> io::Result<()> {
-        let read_timeout = self.read_timeout;
+        // Never zero: a spares' timeout is only taken while more than SPARE_IDLE is left.
+        let left = self.read_timeout.map(|t| t.saturating_sub(self.idle_spent));
         let held = spares_held(&self.wire);
-        if held != self.spare_timer {
-            let timeout = if held {
-                Some(read_timeout.map_or(SPARE_IDLE, |t| t.min(SPARE_IDLE)))
-            } else {
-                read_timeout
-            };
+        let timeout = if held {
+            Some(left.map_or(SPARE_IDLE, |l| l.min(SPARE_IDLE)))
+        } else {
+            left
+        };
+        self.spare_timer = held && left.is_none_or(|l| l > SPARE_IDLE);
+        if timeout != self.socket_timeout {
             self.conn.set_read_timeout(timeout)?;
-            self.spare_timer = held;
+            self.socket_timeout = timeout;
         }
         Ok(())
     }
 
-    /// The wait timed out with the spares' timer set: frees the buffers and gives the socket
-    /// the connection's own read timeout back. Whether that timeout (no longer than
-    /// [`SPARE_IDLE`]) is what passed; a longer one starts again with the next read.
-    fn release_spares(&mut self) -> io::Result<bool> {
-        let read_timeout = self.read_timeout;
+    /// The spares' timer expired: frees the buffers; the wait goes on.
+    fn release_spares(&mut self) {
         if let Wire::Binary(d) = &mut self.wire {
             d.release_spare();
         }
         ferry_engine::spare::release();
-        self.conn.set_read_timeout(read_timeout)?;
-        self.spare_timer = false;
-        Ok(read_timeout.is_some_and(|t| t <= SPARE_IDLE))
+        self.idle_spent += SPARE_IDLE;
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -312,8 +316,10 @@ impl Session {
             io: RefCell::new(Io {
                 conn,
                 wire,
-                spare_timer: false,
                 read_timeout: None,
+                socket_timeout: None,
+                idle_spent: Duration::ZERO,
+                spare_timer: false,
                 out: Vec::with_capacity(4096),
                 raw: Vec::new(),
                 next_id: 1,
@@ -342,6 +348,7 @@ impl Session {
         {
             let mut io = self.io.borrow_mut();
             io.read_timeout = self.server.config().read_timeout;
+            io.socket_timeout = io.read_timeout;
             io.conn.set_read_timeout(io.read_timeout)?;
         }
         loop {
@@ -442,7 +449,8 @@ impl Session {
             };
             match got {
                 Ok(0) => return Ok(Read::Closed),
-                Ok(_) => {}
+                // Bytes came: the next wait is a new one.
+                Ok(_) => io.idle_spent = Duration::ZERO,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e)
                     if matches!(
@@ -450,7 +458,8 @@ impl Session {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    if io.spare_timer && !io.release_spares()? {
+                    if io.spare_timer {
+                        io.release_spares();
                         continue; // the spares' timer, not the connection's read timeout
                     }
                     return Ok(Read::TimedOut);

@@ -51,7 +51,8 @@ fn is_loopback(addr: &SocketAddr) -> bool {
     }
 }
 
-fn keep_congestion() -> bool {
+/// Whether `FERRY_KEEP_CONGESTION` asks to keep the system's congestion control on loopback.
+pub fn keep_congestion() -> bool {
     std::env::var_os(KEEP_CONGESTION_ENV).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -111,7 +112,7 @@ mod tests {
         let before = congestion(&client).unwrap();
         assert!(!before.is_empty());
         for s in [&client, &server] {
-            prepare(s).unwrap();
+            prepare_with(s, false).unwrap();
             assert!(s.nodelay().unwrap());
             assert_eq!(congestion(s).unwrap(), LOOPBACK_CONGESTION);
         }

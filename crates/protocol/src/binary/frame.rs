@@ -210,6 +210,11 @@ impl FrameDecoder {
         self.spare.capacity()
     }
 
+    /// Whether a large frame is being received into a buffer of its own.
+    pub fn receiving_large(&self) -> bool {
+        self.large.is_some()
+    }
+
     /// Frees the large-frame buffer kept for the next large frame (the connection is idle).
     pub fn release_spare(&mut self) {
         self.spare = Vec::new();
