@@ -185,9 +185,15 @@ class Batch:
         client = self._client
         failed = False
         start = end = 0
+        # Small arguments (the usual case): writes end by count alone.
+        small = sum(weights) <= _CHUNK_BYTES
         try:
             while start < len(calls):
-                end = _chunk_end(weights, start)
+                end = (
+                    min(start + _CHUNK, len(calls))
+                    if small
+                    else _chunk_end(weights, start)
+                )
                 outcomes = client._native.call_mixed(calls[start:end], client)
                 for (ok, value), call in zip(outcomes, queued[start:end], strict=True):
                     call._value = value
