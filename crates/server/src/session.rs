@@ -802,3 +802,92 @@ pub(crate) fn send_to_python(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixStream;
+
+    /// An `Io` on one end of a socket pair, whose socket has `read_timeout`, with a large-frame
+    /// buffer kept or not.
+    fn io_with(read_timeout: Option<Duration>, spare: bool) -> (Io, UnixStream) {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        let mut decoder = FrameDecoder::new();
+        if spare {
+            decoder.recycle(Vec::with_capacity(1 << 20));
+        }
+        let conn = Conn::Unix(ours);
+        conn.set_read_timeout(read_timeout).unwrap();
+        let io = Io {
+            conn,
+            wire: Wire::Binary(decoder),
+            read_timeout,
+            socket_timeout: read_timeout,
+            idle_spent: Duration::ZERO,
+            spare_timer: false,
+            out: Vec::new(),
+            raw: Vec::new(),
+            next_id: 1,
+            lent: None,
+            strings: Vec::new(),
+        };
+        (io, theirs)
+    }
+
+    fn socket_timeout(io: &Io) -> Option<Duration> {
+        match &io.conn {
+            Conn::Unix(s) => s.read_timeout().unwrap(),
+            Conn::Tcp(s) => s.read_timeout().unwrap(),
+        }
+    }
+
+    #[test]
+    fn kept_buffers_set_the_spares_timer_and_its_expiry_frees_them() {
+        let (mut io, _peer) = io_with(None, true);
+        io.time_spares().unwrap();
+        assert!(io.spare_timer);
+        assert_eq!(socket_timeout(&io), Some(SPARE_IDLE));
+        io.release_spares();
+        assert!(!spares_held(&io.wire));
+        io.time_spares().unwrap();
+        assert!(!io.spare_timer);
+        assert_eq!(socket_timeout(&io), None);
+    }
+
+    #[test]
+    fn a_longer_read_timeout_counts_the_spares_wait() {
+        let eight = Duration::from_secs(8);
+        let (mut io, _peer) = io_with(Some(eight), true);
+        io.time_spares().unwrap();
+        assert!(io.spare_timer);
+        assert_eq!(socket_timeout(&io), Some(SPARE_IDLE));
+        io.release_spares();
+        io.time_spares().unwrap();
+        // What is left of the connection's own timeout after the spares' wait.
+        assert!(!io.spare_timer);
+        assert_eq!(socket_timeout(&io), Some(eight - SPARE_IDLE));
+        // Bytes came: the next wait is a whole one again.
+        io.idle_spent = Duration::ZERO;
+        io.time_spares().unwrap();
+        assert_eq!(socket_timeout(&io), Some(eight));
+    }
+
+    #[test]
+    fn a_shorter_read_timeout_is_the_connection_s_own() {
+        let two = Duration::from_secs(2);
+        let (mut io, _peer) = io_with(Some(two), true);
+        io.time_spares().unwrap();
+        // Its expiry ends the connection, as without kept buffers.
+        assert!(!io.spare_timer);
+        assert_eq!(socket_timeout(&io), Some(two));
+    }
+
+    #[test]
+    fn without_kept_buffers_the_socket_keeps_its_timeout() {
+        let (mut io, _peer) = io_with(None, false);
+        io.time_spares().unwrap();
+        assert!(!io.spare_timer);
+        assert_eq!(io.socket_timeout, None);
+        assert_eq!(socket_timeout(&io), None);
+    }
+}
