@@ -36,15 +36,21 @@ static inline long long now_ns(void) {
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* A socket listening on 127.0.0.1 on a free port, which is printed on stdout (one line). */
-static inline int listen_loopback(int backlog) {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    if (ls < 0) die("socket");
+/* 127.0.0.1:port. */
+static inline struct sockaddr_in loopback_addr(int port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
+    a.sin_port = htons((unsigned short)port);
+    return a;
+}
+
+/* A socket listening on 127.0.0.1 on a free port, which is printed on stdout (one line). */
+static inline int listen_loopback(int backlog) {
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    if (ls < 0) die("socket");
+    struct sockaddr_in a = loopback_addr(0);
     if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0) die("bind");
     if (listen(ls, backlog) != 0) die("listen");
     socklen_t len = sizeof a;
@@ -66,11 +72,7 @@ static inline int accept_loopback(int ls) {
 static inline int connect_loopback(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) die("socket");
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
+    struct sockaddr_in a = loopback_addr(port);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) die("connect");
     tune(fd);
     return fd;

@@ -125,9 +125,12 @@ class Batch:
 
     def __init__(self) -> None:
         self._client: Any = None
+        self._clear()
+
+    def _clear(self) -> None:
         # The calls as the native client takes them, their outcomes, their methods (which keep
-        # their objects alive until the calls are made) and their estimated request sizes; in
-        # the same order.
+        # their objects alive until the calls are made), their estimated request sizes (same
+        # order), and the Java objects made for their arguments.
         self._calls: list[tuple[str, str, tuple[Any, ...]]] = []
         self._queued: list[BatchCall] = []
         self._members: list[Any] = []
@@ -163,14 +166,9 @@ class Batch:
     def _take(
         self,
     ) -> tuple[list[Any], list[BatchCall], list[Any], list[int], list[Any]]:
+        """The queued calls, which the batch no longer holds."""
         taken = (self._calls, self._queued, self._members, self._weights, self._temps)
-        self._calls, self._queued, self._members, self._weights, self._temps = (
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
+        self._clear()
         return taken
 
     def flush(self) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import CancelledError
 from typing import Any
 
@@ -149,17 +150,30 @@ def test_auto_convert_converts_when_queued(
     assert jlist.get(1).get("k") == "v"
 
 
-def test_a_gateway_gone_fails_every_call_with_the_network_error(
-    ferry_gateway_factory: Any, own_server: Any
-) -> None:
+def batch_on_a_gateway_that_dies(
+    ferry_gateway_factory: Any, own_server: Any, queue: Callable[[Any, Any], list[Any]]
+) -> tuple[Any, list[Any]]:
+    """A batch whose calls ``queue(batch, string_builder)`` queued on a gateway of its own,
+    which is then killed."""
     srv = own_server()
     gateway = ferry_gateway_factory(srv)
     sb = gateway.jvm.java.lang.StringBuilder()
     sb.length()
     b = ferry.batch()
-    futures = [b.call(sb.append, "x"), b.call(sb.length)]
+    calls = queue(b, sb)
     srv.popen.kill()
     srv.popen.wait()
+    return b, calls
+
+
+def test_a_gateway_gone_fails_every_call_with_the_network_error(
+    ferry_gateway_factory: Any, own_server: Any
+) -> None:
+    b, futures = batch_on_a_gateway_that_dies(
+        ferry_gateway_factory,
+        own_server,
+        lambda b, sb: [b.call(sb.append, "x"), b.call(sb.length)],
+    )
     with pytest.raises(Py4JError) as raised:
         b.flush()
     assert isinstance(raised.value, Py4JNetworkError)
@@ -231,14 +245,11 @@ def test_large_arguments_go_in_writes_of_their_own(fgateway: Any) -> None:
 def test_a_connection_lost_fails_the_write_in_progress_and_cancels_the_rest(
     ferry_gateway_factory: Any, own_server: Any
 ) -> None:
-    srv = own_server()
-    gateway = ferry_gateway_factory(srv)
-    sb = gateway.jvm.java.lang.StringBuilder()
-    sb.length()
-    b = ferry.batch()
-    calls = [b.call(sb.length) for _ in range(600)]
-    srv.popen.kill()
-    srv.popen.wait()
+    b, calls = batch_on_a_gateway_that_dies(
+        ferry_gateway_factory,
+        own_server,
+        lambda b, sb: [b.call(sb.length) for _ in range(600)],
+    )
     with pytest.raises(Py4JNetworkError):
         b.flush()
     assert all(isinstance(c.exception(), Py4JNetworkError) for c in calls[:512])

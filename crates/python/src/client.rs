@@ -590,84 +590,61 @@ impl PyClient {
         owner: &Bound<'_, PyAny>,
         skip_bad: bool,
     ) -> PyResult<Vec<PyResult<Answer>>> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut lease = self.lease(py, Some(owner))?;
+        let v2 = lease.as_ref().is_some_and(|l| l.protocol() == Protocol::V2);
+        // Encoded first, all of them: the calls left out (their index and error) are known
+        // before anything is sent. `enc` keeps what the encoding made alive until the reply.
         let mut bad: Vec<(usize, PyErr)> = Vec::new();
-        let mut keep_or_raise = |k: usize, e: PyErr| -> PyResult<()> {
-            if skip_bad {
-                bad.push((k, e));
-                Ok(())
+        let mut request = Vec::with_capacity(calls.len() * 64);
+        let mut enc = Enc::new(Some(owner), 0);
+        let mut last: Option<(&str, &str, Vec<u8>)> = None;
+        for (k, (target, method, args)) in calls.iter().enumerate() {
+            let at = request.len();
+            let encoded = if v2 {
+                // Calls of one method in a row share its frame prefix.
+                let prefix = match &last {
+                    Some((t, m, p)) if t == target && m == method => p,
+                    _ => &last.insert((target, method, call_prefix(target, method))).2,
+                };
+                push_call_frame(prefix, args, &mut enc, &mut request)
             } else {
-                Err(e)
-            }
-        };
-        let text = |keep_or_raise: &mut dyn FnMut(usize, PyErr) -> PyResult<()>| {
-            let mut request = Vec::new();
-            for (k, (target, method, args)) in calls.iter().enumerate() {
-                let at = request.len();
                 request.extend_from_slice(&Self::call_header(target, method));
-                match encode_args(args, Some(owner), &mut request) {
-                    Ok(()) => request.extend_from_slice(b"e\n"),
-                    Err(e) => {
-                        request.truncate(at);
-                        keep_or_raise(k, e)?;
-                    }
+                encode_args(args, Some(owner), &mut request)
+                    .map(|()| request.extend_from_slice(b"e\n"))
+            };
+            if let Err(e) = encoded {
+                if !skip_bad {
+                    return Err(e);
                 }
+                request.truncate(at);
+                bad.push((k, e));
             }
-            PyResult::Ok(request)
-        };
-        let sent: Vec<Answer> = if calls.is_empty() {
-            Vec::new()
-        } else if let Some(mut lease) = self.lease(py, Some(owner))? {
-            match lease.protocol() {
-                Protocol::V1 => {
-                    let request = text(&mut keep_or_raise)?;
-                    let n = calls.len() - bad.len();
-                    if n == 0 {
-                        Vec::new()
-                    } else {
-                        let r = Self::send_text(py, Some(owner), &mut lease, &request, n)?;
-                        r.into_iter().map(Answer::Text).collect()
-                    }
-                }
-                Protocol::V2 => {
-                    let mut frames = Vec::with_capacity(calls.len() * 64);
-                    let mut enc = Enc::new(Some(owner), 0);
-                    let mut last: Option<(&str, &str, Vec<u8>)> = None;
-                    for (k, (target, method, args)) in calls.iter().enumerate() {
-                        // Calls of one method in a row share its frame prefix.
-                        let prefix = match &last {
-                            Some((t, m, p)) if t == target && m == method => p,
-                            _ => &last.insert((target, method, call_prefix(target, method))).2,
-                        };
-                        let at = frames.len();
-                        if let Err(e) = push_call_frame(prefix, args, &mut enc, &mut frames) {
-                            frames.truncate(at);
-                            keep_or_raise(k, e)?;
-                        }
-                    }
-                    let n = calls.len() - bad.len();
-                    if n == 0 {
-                        Vec::new()
-                    } else {
-                        let r =
-                            Self::send_frames(py, Some(owner), &mut lease, &mut frames, n, None)?;
-                        drop(enc);
-                        r.into_iter().map(Answer::Frame).collect()
-                    }
-                }
-            }
-        } else {
-            let request = text(&mut keep_or_raise)?;
-            let n = calls.len() - bad.len();
-            if n == 0 {
-                Vec::new()
-            } else {
+        }
+        let n = calls.len() - bad.len();
+        let sent: Vec<Answer> = match &mut lease {
+            _ if n == 0 => Vec::new(),
+            Some(lease) if v2 => Self::send_frames(py, Some(owner), lease, &mut request, n, None)?
+                .into_iter()
+                .map(Answer::Frame)
+                .collect(),
+            Some(lease) => Self::send_text(py, Some(owner), lease, &request, n)?
+                .into_iter()
+                .map(Answer::Text)
+                .collect(),
+            None => {
                 let inner = &self.inner;
-                let responses = Self::detached(py, Some(owner), |check| {
+                Self::detached(py, Some(owner), |check| {
                     inner.request_many(&request, n, check)
-                })?;
-                responses.into_iter().map(Answer::Text).collect()
+                })?
+                .into_iter()
+                .map(Answer::Text)
+                .collect()
             }
         };
+        drop(enc);
         // The outcomes in the calls' order: the answers of the calls sent, the errors of the
         // others.
         let mut bad = bad.into_iter().peekable();
@@ -684,6 +661,56 @@ impl PyClient {
         }
         Ok(out)
     }
+}
+
+/// One call of `ferry.batch`: target id, method name, arguments.
+pub(crate) type MixedCall<'py> = (
+    Bound<'py, PyString>,
+    Bound<'py, PyString>,
+    Bound<'py, PyTuple>,
+);
+
+/// The calls of a `call_mixed` (an iterable of `(target id, method, argument tuple)`).
+pub(crate) fn mixed_calls<'py>(calls: &Bound<'py, PyAny>) -> PyResult<Vec<MixedCall<'py>>> {
+    calls
+        .try_iter()?
+        .map(|c| c.and_then(|c| c.extract()))
+        .collect()
+}
+
+/// The results of calls made in order, as a list; a failed call's error is raised once every
+/// call was made (the first of them).
+pub(crate) fn results_or_first_error<'py>(
+    py: Python<'py>,
+    results: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok(v) => out.append(v)?,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                out.append(py.None())?;
+            }
+        }
+    }
+    first_error.map_or(Ok(out), Err)
+}
+
+/// The outcomes of calls made in order, per call `(True, value)` or `(False, exception)`.
+pub(crate) fn outcome_pairs<'py>(
+    py: Python<'py>,
+    results: impl IntoIterator<Item = PyResult<Bound<'py, PyAny>>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for r in results {
+        match r {
+            Ok(v) => out.append((true, v))?,
+            Err(e) => out.append((false, e.into_value(py)))?,
+        }
+    }
+    Ok(out)
 }
 
 /// Appends a v2 request frame naming one object id (and, for `Iterate`, a count).
@@ -892,28 +919,17 @@ impl PyClient {
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         let answers = self.pipelined(py, target.to_str()?, method.to_str()?, calls, owner)?;
-        let out = PyList::empty(py);
-        let mut first_error = None;
-        for answer in answers {
-            match Self::answer_value(
+        let results = answers.into_iter().map(|answer| {
+            Self::answer_value(
                 py,
                 answer,
                 owner,
                 target.as_any(),
                 method.as_any(),
                 Want::Python,
-            ) {
-                Ok(v) => out.append(v)?,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    out.append(py.None())?;
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+            )
+        });
+        results_or_first_error(py, results)
     }
 
     /// Makes each call of `calls` (tuples of target id, method name and argument tuple),
@@ -925,43 +941,31 @@ impl PyClient {
         calls: &Bound<'py, PyAny>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut parts = Vec::new();
-        for call in calls.try_iter()? {
-            let (target, method, args): (
-                Bound<'py, PyString>,
-                Bound<'py, PyString>,
-                Bound<'py, PyTuple>,
-            ) = call?.extract()?;
-            parts.push((target, method, args));
-        }
-        let mut named = Vec::with_capacity(parts.len());
-        for (target, method, args) in &parts {
-            named.push((target.to_str()?, method.to_str()?, args.clone()));
-        }
+        let parts = mixed_calls(calls)?;
+        let named = parts
+            .iter()
+            .map(|(target, method, args)| Ok((target.to_str()?, method.to_str()?, args.clone())))
+            .collect::<PyResult<Vec<_>>>()?;
         let outcomes = self.pipelined_calls(py, &named, owner, true)?;
-        let out = PyList::empty(py);
-        let answered = outcomes.len();
-        for (outcome, (target, method, _)) in outcomes.into_iter().zip(&parts) {
-            let v = outcome.and_then(|answer| {
-                Self::answer_value(
-                    py,
-                    answer,
-                    owner,
-                    target.as_any(),
-                    method.as_any(),
-                    Want::Python,
-                )
+        let unanswered = parts.len() - outcomes.len();
+        let results = outcomes
+            .into_iter()
+            .zip(&parts)
+            .map(|(outcome, (target, method, _))| {
+                outcome.and_then(|answer| {
+                    Self::answer_value(
+                        py,
+                        answer,
+                        owner,
+                        target.as_any(),
+                        method.as_any(),
+                        Want::Python,
+                    )
+                })
             });
-            match v {
-                Ok(v) => out.append((true, v))?,
-                Err(e) => out.append((false, e.into_value(py)))?,
-            }
-        }
         // A fatal reply closed the connection before the last calls were answered.
-        for _ in answered..parts.len() {
-            out.append((false, no_reply(py).into_value(py)))?;
-        }
-        Ok(out)
+        let closed = std::iter::repeat_with(|| Err(no_reply(py))).take(unanswered);
+        outcome_pairs(py, results.chain(closed))
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.

@@ -832,22 +832,14 @@ impl EmbeddedClient {
         calls: &Bound<'py, PyAny>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let out = PyList::empty(py);
-        let mut first_error = None;
-        for args in calls.try_iter()? {
-            let args = args?.cast_into::<PyTuple>()?;
-            match self.call_member(py, target, method, &args, owner) {
-                Ok(v) => out.append(v)?,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    out.append(py.None())?;
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+        let calls: Vec<Bound<'py, PyTuple>> = calls
+            .try_iter()?
+            .map(|a| a.and_then(|a| Ok(a.cast_into::<PyTuple>()?)))
+            .collect::<PyResult<_>>()?;
+        let results = calls
+            .iter()
+            .map(|args| self.call_member(py, target, method, args, owner));
+        crate::client::results_or_first_error(py, results)
     }
 
     /// Makes each call of `calls` (tuples of target id, method name and argument tuple) in
@@ -859,19 +851,11 @@ impl EmbeddedClient {
         calls: &Bound<'py, PyAny>,
         owner: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let out = PyList::empty(py);
-        for call in calls.try_iter()? {
-            let (target, method, args): (
-                Bound<'py, PyString>,
-                Bound<'py, PyString>,
-                Bound<'py, PyTuple>,
-            ) = call?.extract()?;
-            match self.call_member(py, &target, &method, &args, owner) {
-                Ok(v) => out.append((true, v))?,
-                Err(e) => out.append((false, e.into_value(py)))?,
-            }
-        }
-        Ok(out)
+        let calls = crate::client::mixed_calls(calls)?;
+        let results = calls
+            .iter()
+            .map(|(target, method, args)| self.call_member(py, target, method, args, owner));
+        crate::client::outcome_pairs(py, results)
     }
 
     /// Calls the public constructor of `fqn` that matches `args`.
